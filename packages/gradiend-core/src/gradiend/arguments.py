@@ -1,0 +1,274 @@
+"""TrainingArguments: every knob of a GRADIEND run, validated, documented and JSON round-trippable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import torch
+from pydantic import Field, field_validator, model_validator
+
+from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
+from gradiend.strict_model import StrictModel
+
+GradientKind = Literal["factual", "alternative", "diff"]
+DtypeName = Literal["float32", "float16", "bfloat16"]
+
+DEFAULT_DECODER_LRS: tuple[float, ...] = (
+    100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001,
+)  # fmt: skip
+"""Default decoder-grid learning rates (clarifications.md)."""
+
+_DTYPES: dict[str, torch.dtype] = {
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+}
+
+
+def dtype_name(value: object) -> str | None:
+    """Normalise a dtype given as ``torch.dtype`` or name (``"bf16"``, ``"torch.float16"``...)."""
+    if value is None:
+        return None
+    if isinstance(value, torch.dtype):
+        for name, dtype in _DTYPES.items():
+            if dtype == value:
+                return name
+        raise ValueError(f"dtype {value} is not supported; use one of {sorted(_DTYPES)}")
+    if isinstance(value, str):
+        key = value.removeprefix("torch.").lower()
+        key = {"fp32": "float32", "float": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16"}.get(
+            key, key
+        )
+        if key in _DTYPES:
+            return key
+    raise ValueError(f"dtype must be one of {sorted(_DTYPES)} or a torch.dtype, got {value!r}")
+
+
+def to_torch_dtype(name: str | None) -> torch.dtype:
+    """The ``torch.dtype`` of a dtype name (``None`` -> float32)."""
+    return _DTYPES[name or "float32"]
+
+
+class TrainingArguments(StrictModel):
+    """Arguments of a GRADIEND run (Hugging Face ``TrainingArguments`` style).
+
+    Unknown names fail with the closest valid names; assignments are validated
+    (``args.pre_prune_config = PrePruneConfig(...)`` takes effect on the next ``train()``); the whole
+    object round-trips through JSON (``to_json`` / ``from_json``) and is saved beside every trained model.
+    ``num_epochs`` is accepted as an alias of ``num_train_epochs``.
+    """
+
+    field_aliases: ClassVar[dict[str, str]] = {"num_epochs": "num_train_epochs"}
+
+    # ----- output and caching -----
+    experiment_dir: str | None = Field(
+        None, description="Root directory of the experiment (models, caches, plots, reports)."
+    )
+    output_dir: str | None = Field(
+        None, description="Where the trained model is saved (default: experiment_dir[/run_id]/model)."
+    )
+    use_cache: bool = Field(
+        False, description="Reuse trained models and evaluation results under experiment_dir when inputs match."
+    )
+
+    # ----- what GRADIEND reads and reconstructs -----
+    source: GradientKind = Field("alternative", description="Gradient fed to the encoder.")
+    target: GradientKind = Field("diff", description="Gradient the decoder reconstructs.")
+    params: list[str] | None = Field(
+        None, description="Base-model parameter names or fnmatch wildcards (default: the whole backbone)."
+    )
+
+    # ----- training loop -----
+    train_batch_size: int = Field(32, ge=1, description="Rows per gradient (every batch holds one class).")
+    train_max_size: int | None = Field(None, ge=1, description="Cap on training rows per class.")
+    learning_rate: float = Field(1e-5, gt=0.0, description="Learning rate of the GRADIEND optimizer.")
+    num_train_epochs: int = Field(3, ge=1, description="Passes over the training rows (alias: num_epochs).")
+    max_steps: int = Field(-1, ge=-1, description="Training steps; > 0 overrides num_train_epochs (as in HF).")
+    weight_decay: float = Field(1e-2, ge=0.0, description="Weight decay of the optimizer.")
+    adam_epsilon: float = Field(1e-8, gt=0.0, description="Epsilon of Adam/AdamW.")
+    optim: Literal["adamw", "adam"] = Field("adamw", description="Optimizer of the GRADIEND parameters.")
+    supervised_encoder: bool = Field(
+        False, description="Baseline: train the encoder to output the label directly (no decoder)."
+    )
+    supervised_decoder: bool = Field(
+        False, description="Baseline: feed the label to the decoder instead of the encoder's output."
+    )
+    use_cached_gradients: bool = Field(
+        False, description="Keep the validation gradients in memory between evaluations (faster, more memory)."
+    )
+
+    # ----- evaluation during and after training -----
+    do_eval: bool = Field(True, description="Evaluate the encoder during training (checkpoint selection).")
+    eval_strategy: Literal["steps", "no"] = Field("steps", description="When to evaluate during training.")
+    eval_steps: int = Field(250, ge=1, description="Evaluate every this many steps (and at step 0 and the end).")
+    eval_batch_size: int = Field(32, ge=1, description="Batch size of evaluation forward passes.")
+    encoder_eval_max_size: int | None = Field(
+        None, ge=1, description="Cap on rows per class when evaluating the encoder."
+    )
+    seed_selection_eval_max_size: int | None = Field(
+        None, ge=1, description="Cap on validation rows per class when choosing the best seed."
+    )
+    decoder_eval_max_size_training_like: int | None = Field(
+        None, ge=1, description="Cap on training-like rows per class in decoder evaluation."
+    )
+    decoder_eval_max_size_neutral: int | None = Field(
+        None, ge=1, description="Cap on neutral rows (utility score) in decoder evaluation."
+    )
+    decoder_eval_lrs: list[float] | None = Field(
+        None, description="Decoder-grid learning rates (default: 100 ... 0.001, see DEFAULT_DECODER_LRS)."
+    )
+    decoder_eval_feature_factors: list[float] | None = Field(
+        None, description="Decoder-grid feature factors (default: the sign that strengthens the class)."
+    )
+    decoder_eval_utility_ratio: float = Field(
+        0.99, gt=0.0, le=1.0, description="A rewrite is admissible when lms >= ratio x base lms."
+    )
+
+    # ----- checkpoints -----
+    save_strategy: Literal["best", "steps", "no"] = Field(
+        "best", description="'best': keep the best-correlation checkpoint; 'steps': also every save_steps."
+    )
+    save_steps: int = Field(5000, ge=1, description="Checkpoint interval when save_strategy='steps'.")
+    save_only_best: bool = Field(True, description="Keep only the best checkpoint on disk.")
+
+    # ----- the GRADIEND network -----
+    latent_dim: int | None = Field(None, ge=1, description="Number of latent features (default 1).")
+    activation_encoder: str | None = Field(None, description="Encoder activation (default 'tanh').")
+    activation_decoder: str | None = Field(None, description="Decoder activation (default 'identity').")
+    bias_decoder: bool | None = Field(None, description="Decoder bias (default True).")
+    normalize_gradiend: bool = Field(
+        True, description="Flip the sign after training so the first target class encodes +1."
+    )
+    gradiend_dtype: DtypeName = Field(
+        "float32", description="dtype of the GRADIEND weights (bfloat16/float16 halve their memory)."
+    )
+    gradiend_device: str | None = Field(
+        None, description="Device of the GRADIEND network (default: the base model's device)."
+    )
+
+    # ----- the base model -----
+    torch_dtype: DtypeName | None = Field(None, description="dtype the base model is loaded in (default float32).")
+    prediction_objective: str = Field(
+        "auto", description="Modality objective, e.g. text: 'auto', 'mlm', 'clm' (modality validates)."
+    )
+    trust_remote_code: bool = Field(False, description="Pass trust_remote_code to Hugging Face loaders.")
+    base_model_device_map: str | dict[str, Any] | None = Field(
+        None, description="Hugging Face device_map for loading large base models (accelerate)."
+    )
+    base_model_max_memory: dict[str, str] | None = Field(
+        None, description="Hugging Face max_memory map used with base_model_device_map."
+    )
+
+    # ----- seeds -----
+    seed: int = Field(0, ge=0, description="Seed of the run; multi-seed runs use seed, seed+1, ...")
+    max_seeds: int = Field(3, ge=1, description="Most seeds to train.")
+    min_convergent_seeds: int = Field(1, ge=1, description="Stop once this many seeds converged.")
+    convergent_metric: Literal["correlation", "loss"] = Field(
+        "correlation", description="Metric that decides whether a seed converged."
+    )
+    convergent_score_threshold: float | None = Field(
+        None, description="Convergence threshold (default 0.5 for correlation; required for loss)."
+    )
+    convergent_mean_by_class_threshold: float | None = Field(
+        0.5, ge=0.0, description="Both target classes must encode with opposite signs and |mean| >= this."
+    )
+    seed_runs_dir: str | None = Field(None, description="Where per-seed runs go (default: experiment_dir/seeds).")
+    saved_seed_runs: Literal["best_only", "all_convergent", "all_tried"] = Field(
+        "all_convergent", description="Which seed runs stay on disk."
+    )
+    keep_seed_runs: bool = Field(False, description="train() returns {seed: ModelWithGradiend}.")
+    fail_on_non_convergence: bool = Field(
+        False, description="Raise when fewer than min_convergent_seeds seeds converged."
+    )
+
+    # ----- pruning -----
+    pre_prune_config: PrePruneConfig | None = Field(None, description="Pre-prune before training.")
+    post_prune_config: PostPruneConfig | None = Field(None, description="Post-prune after training.")
+
+    # ----- scale-out -----
+    executor: Literal["local", "ray"] = Field("local", description="Runs independent work (seeds, grid).")
+    ray_address: str | None = Field(None, description="Ray cluster address (None: start a local runtime).")
+
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form notes saved with the run.")
+
+    @field_validator("torch_dtype", "gradiend_dtype", mode="before")
+    @classmethod
+    def _dtype(cls, value: object) -> str | None:
+        return dtype_name(value)
+
+    @field_validator("decoder_eval_lrs", "decoder_eval_feature_factors")
+    @classmethod
+    def _non_empty_finite(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must hold at least one number (or be None for the defaults)")
+        if any(v != v or v in (float("inf"), float("-inf")) for v in value):
+            raise ValueError(f"must hold finite numbers, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainingArguments:
+        if self.min_convergent_seeds > self.max_seeds:
+            raise ValueError(
+                f"min_convergent_seeds ({self.min_convergent_seeds}) cannot exceed max_seeds ({self.max_seeds})"
+            )
+        if self.convergent_metric == "loss" and self.convergent_score_threshold is None:
+            raise ValueError("convergent_metric='loss' needs convergent_score_threshold (the loss to reach)")
+        if self.supervised_encoder and self.supervised_decoder:
+            raise ValueError("choose at most one of supervised_encoder and supervised_decoder")
+        return self
+
+    # ----- derived values -----
+
+    @property
+    def convergence_threshold(self) -> float:
+        """The convergence threshold in force (0.5 for correlation unless set)."""
+        if self.convergent_score_threshold is not None:
+            return self.convergent_score_threshold
+        return 0.5
+
+    @property
+    def decoder_learning_rates(self) -> list[float]:
+        """The decoder-grid learning rates in force."""
+        return list(self.decoder_eval_lrs or DEFAULT_DECODER_LRS)
+
+    @property
+    def base_model_dtype(self) -> torch.dtype:
+        """``torch_dtype`` as a ``torch.dtype`` (float32 when unset)."""
+        return to_torch_dtype(self.torch_dtype)
+
+    @property
+    def gradiend_torch_dtype(self) -> torch.dtype:
+        """``gradiend_dtype`` as a ``torch.dtype``."""
+        return to_torch_dtype(self.gradiend_dtype)
+
+    # ----- serialisation -----
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every field."""
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        """JSON text of every field."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> TrainingArguments:
+        """Read arguments from JSON text or a JSON file path."""
+        text = str(text_or_path)
+        path = Path(text)
+        if not text.lstrip().startswith("{") and path.exists():
+            text = path.read_text(encoding="utf-8")
+        return cls.model_validate(json.loads(text))
+
+    def with_overrides(self, **overrides: Any) -> TrainingArguments:
+        """A validated copy with ``overrides`` applied (used by ``trainer.train(**overrides)``)."""
+        updated = self.updated(**overrides)
+        assert isinstance(updated, TrainingArguments)
+        return updated
+
+
+__all__ = ["DEFAULT_DECODER_LRS", "TrainingArguments", "dtype_name", "to_torch_dtype"]
