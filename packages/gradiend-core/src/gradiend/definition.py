@@ -243,6 +243,20 @@ class FeatureLearningDefinition(ABC):
         """Neutral rows (label 0, ``type == "neutral"``) for encoder analysis; ``None`` when there are none."""
         return None
 
+    def data_fingerprint(self) -> str:
+        """A digest of the data's content, for cache keys.
+
+        The default hashes the rows of every split and the neutral rows; a modality whose rows refer
+        to content stored elsewhere (e.g. images by index) must override it to hash that content too.
+        """
+        from gradiend.caching import frame_digest, stable_hash
+
+        frames = [self.create_training_data(split=split) for split in SPLITS]
+        neutral = self.create_neutral_data(split="test")
+        if neutral is not None:
+            frames.append(neutral)
+        return stable_hash([frame_digest(frame) for frame in frames])
+
 
 def _validate_classes(name: str, value: Sequence[str] | None) -> list[str] | None:
     if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import os
 import threading
@@ -20,7 +21,7 @@ AUTOLOAD_ENV_VAR = "GRADIEND_DISABLE_PLUGIN_AUTOLOAD"
 """Set to ``1``/``true`` to skip loading entry-point plugins (tests register plugins by hand)."""
 
 _lock = threading.Lock()
-_global_manager: pluggy.PluginManager | None = None
+_global_manager: GradiendPluginManager | None = None
 
 
 def autoload_enabled() -> bool:
@@ -33,14 +34,28 @@ class PluginLoadError(ImportError):
     """An installed plugin could not be imported; the message names the plugin and its distribution."""
 
 
-def create_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManager:
+class GradiendPluginManager(pluggy.PluginManager):
+    """A pluggy manager that remembers which distribution provided each entry-point plugin."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT_NAME)
+        self.distributions: dict[str, tuple[str, str]] = {}
+        """Plugin name -> (distribution name, version) for plugins loaded from entry points."""
+
+    def provider_of(self, plugin: object) -> tuple[str, str]:
+        """``(distribution, version)`` of a plugin; ``(plugin name, "")`` when registered by hand."""
+        name = self.get_name(plugin) or repr(plugin)
+        return self.distributions.get(name, (name, ""))
+
+
+def create_plugin_manager(*, autoload: bool | None = None) -> GradiendPluginManager:
     """Build a fresh plugin manager with gradiend's hook specs.
 
     Args:
         autoload: load plugins from the ``gradiend`` entry-point group. ``None`` (default) follows the
             ``GRADIEND_DISABLE_PLUGIN_AUTOLOAD`` environment variable.
     """
-    manager = pluggy.PluginManager(PROJECT_NAME)
+    manager = GradiendPluginManager()
     manager.add_hookspecs(hookspecs)
     if autoload is None:
         autoload = autoload_enabled()
@@ -49,18 +64,27 @@ def create_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManag
     return manager
 
 
-def _load_entry_points(manager: pluggy.PluginManager) -> None:
-    try:
-        count = manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    except ImportError as error:
-        raise PluginLoadError(
-            f"A gradiend plugin (entry-point group {ENTRY_POINT_GROUP!r}) failed to import: {error}. "
-            f"Reinstall or uninstall that plugin, or set {AUTOLOAD_ENV_VAR}=1 to skip plugin autoload."
-        ) from error
-    logger.debug("loaded %d gradiend plugin(s) from entry points", count)
+def _load_entry_points(manager: GradiendPluginManager) -> None:
+    """Import and register every plugin of the entry-point group; a failing import names its plugin."""
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
+            continue
+        dist = entry_point.dist
+        dist_name = dist.metadata["Name"] if dist is not None else "unknown distribution"
+        try:
+            plugin = entry_point.load()
+        except ImportError as error:
+            raise PluginLoadError(
+                f"gradiend plugin {entry_point.name!r} ({entry_point.value}) from {dist_name} failed to "
+                f"import: {error}. Reinstall or uninstall {dist_name}, or set {AUTOLOAD_ENV_VAR}=1 to skip "
+                "plugin autoload."
+            ) from error
+        manager.register(plugin, name=entry_point.name)
+        manager.distributions[entry_point.name] = (dist_name, dist.version if dist is not None else "")
+    logger.debug("loaded gradiend plugins: %s", sorted(manager.distributions))
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
+def get_plugin_manager() -> GradiendPluginManager:
     """Return the process-wide plugin manager, creating it (and loading entry points) on first use."""
     global _global_manager
     with _lock:
@@ -100,6 +124,7 @@ __all__ = [
     "AUTOLOAD_ENV_VAR",
     "ENTRY_POINT_GROUP",
     "PROJECT_NAME",
+    "GradiendPluginManager",
     "PluginLoadError",
     "autoload_enabled",
     "create_plugin_manager",

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pluggy
+from gradiend.plugins.manager import GradiendPluginManager
 
 # Modalities we know a distribution for, so an error can say what to install.
 KNOWN_PROVIDERS: Mapping[str, str] = {"text": "gradiend-text", "vision": "gradiend-vision"}
@@ -171,14 +171,11 @@ class ModalityRegistry:
         return sorted(n for spec in self._specs.values() for n in spec.exports)
 
 
-def build_registry(manager: pluggy.PluginManager) -> ModalityRegistry:
+def build_registry(manager: GradiendPluginManager) -> ModalityRegistry:
     """Ask every plugin of ``manager`` to register its modalities, one plugin at a time."""
     registry = ModalityRegistry()
-    distributions = {id(plugin): dist for plugin, dist in manager.list_plugin_distinfo()}
     for impl in manager.hook.gradiend_register_modalities.get_hookimpls():
-        dist = distributions.get(id(impl.plugin))
-        provider = dist.project_name if dist is not None else impl.plugin_name
-        version = dist.version if dist is not None else ""
+        provider, version = manager.provider_of(impl.plugin)
         impl.function(register=ModalityRegistrar(registry, provider, version))
     return registry
 

@@ -1,0 +1,308 @@
+"""The Evaluator: encoder analysis, the decoder grid with selection, and base-model rewrites."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from torch import nn
+
+from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
+from gradiend.evaluation.decoder_grid import DecoderGrid, evaluate_decoder_grid
+from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
+
+if TYPE_CHECKING:
+    from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.trainer.trainer import Trainer
+
+logger = logging.getLogger(__name__)
+
+Selector = Callable[..., dict[str, Any]]
+
+
+def model_digest(model: ModelWithGradiend) -> str:
+    """A digest of a GRADIEND's weights and parameter map (cache keys follow the exact model)."""
+    from gradiend.caching import stable_hash, tensor_digest
+
+    weights = tensor_digest([*model.gradiend.state_dict().values(), *model.param_map.index_tensors().values()])
+    return stable_hash([weights, model.param_map.to_dict(), model.base_model_id])
+
+
+def _as_encoder_df(value: pd.DataFrame | dict[str, Any]) -> pd.DataFrame:
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("encoder_df"), pd.DataFrame):
+        return value["encoder_df"]
+    raise TypeError("encoder_df must be a DataFrame or the dict returned by evaluate_encoder(return_df=True)")
+
+
+def _classes(target_class: str | Sequence[str] | None, pair: tuple[str, str]) -> list[str]:
+    if target_class is None:
+        return list(pair)
+    classes = [target_class] if isinstance(target_class, str) else list(target_class)
+    unknown = [c for c in classes if c not in pair]
+    if unknown:
+        raise ValueError(f"target_class must name classes of the pair {list(pair)}, got {unknown}")
+    return classes
+
+
+class Evaluator:
+    """Evaluates a trainer's GRADIEND: encoder metrics, decoder grid and selection, rewrites.
+
+    Args:
+        trainer: the trainer whose model, data and hooks are used.
+    """
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self.last_decoder_results: dict[str, dict[str, Any]] = {}
+
+    # --- encoder -----------------------------------------------------------------------------------
+
+    def evaluate_encoder(
+        self,
+        model_with_gradiend: ModelWithGradiend | None = None,
+        encoder_df: pd.DataFrame | dict[str, Any] | None = None,
+        split: str = "test",
+        source: str | None = None,
+        max_size: int | None = None,
+        neutral_data_df: pd.DataFrame | None = None,
+        use_cache: bool | None = None,
+        return_df: bool = False,
+        plot: bool = False,
+        plot_kwargs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Encode one gradient per test row (plus neutral rows) and compute the encoder metrics."""
+        trainer = self.trainer
+        pair = trainer.require_pair()
+        if encoder_df is not None:
+            frame = _as_encoder_df(encoder_df)
+        else:
+            frame = self._encode(model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache)
+        metrics = compute_encoder_metrics(frame, pair)
+        if return_df:
+            metrics["encoder_df"] = frame
+        if plot:
+            from gradiend.plotting.encoder import plot_encoder_distributions
+
+            metrics["plot_path"] = plot_encoder_distributions(trainer, frame, **(plot_kwargs or {}))
+        return metrics
+
+    def _encode(
+        self,
+        model_with_gradiend: ModelWithGradiend | None,
+        split: str,
+        source: str | None,
+        max_size: int | None,
+        neutral_data_df: pd.DataFrame | None,
+        use_cache: bool | None,
+    ) -> pd.DataFrame:
+        trainer = self.trainer
+        args = trainer.args
+        model = model_with_gradiend or trainer.get_model()
+        source = source or args.source
+        max_size = max_size or args.encoder_eval_max_size
+        cache = self._cache(use_cache)
+        key = None
+        if cache is not None and neutral_data_df is None:
+            key = cache.key("encoder", model=model_digest(model), split=split, source=source, max_size=max_size)
+            cached = cache.load_frame(key)
+            if cached is not None:
+                return cached
+        frame = trainer.hook.gradiend_analyze_encoder(
+            trainer=trainer,
+            model_with_gradiend=model,
+            split=split,
+            max_size=max_size,
+            neutral_data=neutral_data_df,
+            source=source,
+        )
+        if cache is not None and key is not None:
+            cache.save_frame(key, frame)
+        return frame
+
+    def _cache(self, use_cache: bool | None) -> Any:
+        from gradiend.caching import ResultCache
+
+        enabled = self.trainer.args.use_cache if use_cache is None else use_cache
+        directory = self.trainer.experiment_dir
+        if not enabled or directory is None:
+            return None
+        return ResultCache(Path(directory) / "cache", self.trainer.cache_fingerprint())
+
+    # --- decoder -----------------------------------------------------------------------------------
+
+    def decoder_eval_data(
+        self,
+        max_size_training_like: int | None,
+        max_size_neutral: int | None,
+        training_like_df: pd.DataFrame | None,
+        neutral_df: pd.DataFrame | None,
+    ) -> DecoderEvalData:
+        """The decoder-evaluation data: the modality's, with caller-given frames taking precedence."""
+        trainer = self.trainer
+        args = trainer.args
+        if training_like_df is not None and neutral_df is not None:
+            return DecoderEvalData(training_like=training_like_df, neutral=neutral_df)
+        data = trainer.hook.gradiend_decoder_eval_dataframe(
+            trainer=trainer,
+            max_size_training_like=max_size_training_like or args.decoder_eval_max_size_training_like,
+            max_size_neutral=max_size_neutral or args.decoder_eval_max_size_neutral,
+        )
+        return DecoderEvalData(
+            training_like=training_like_df if training_like_df is not None else data.training_like,
+            neutral=neutral_df if neutral_df is not None else data.neutral,
+        )
+
+    def score_function(self, eval_data: DecoderEvalData, batch_size: int) -> Callable[[nn.Module], BaseModelScores]:
+        """Scores one base model through the trainer's ``gradiend_evaluate_base_model`` hook."""
+        trainer = self.trainer
+
+        def score(model: nn.Module) -> BaseModelScores:
+            return trainer.hook.gradiend_evaluate_base_model(
+                trainer=trainer, base_model=model, eval_data=eval_data, batch_size=batch_size
+            )
+
+        return score
+
+    def evaluate_decoder(
+        self,
+        lrs: Sequence[float] | None = None,
+        feature_factors: Sequence[float] | None = None,
+        use_cache: bool | None = None,
+        max_size_training_like: int | None = None,
+        max_size_neutral: int | None = None,
+        eval_batch_size: int | None = None,
+        training_like_df: pd.DataFrame | None = None,
+        neutral_df: pd.DataFrame | None = None,
+        selector: Selector | None = None,
+        summary_extractor: Any = None,
+        summary_metrics: Sequence[str] | None = None,
+        target_class: str | Sequence[str] | None = None,
+        increase_target_probabilities: bool = True,
+        plot: bool = False,
+        show: bool | None = None,
+    ) -> dict[str, Any]:
+        """Grid over feature factors x learning rates; per class the best admissible rewrite.
+
+        Returns a dict with one summary per class (``"C"`` to strengthen, ``"C_weaken"`` to weaken)
+        and ``"grid"`` (records of every point, the base model first).
+        """
+        trainer = self.trainer
+        args = trainer.args
+        pair = trainer.require_pair()
+        classes = _classes(target_class, pair)
+        increase = increase_target_probabilities
+        factors = list(feature_factors or args.decoder_eval_feature_factors or [])
+        if not factors:
+            factors = sorted({default_feature_factor(c, pair, args.target, increase=increase) for c in classes})
+        rates = list(lrs or args.decoder_learning_rates)
+        grid = self._grid(
+            factors, rates, use_cache, eval_batch_size or args.eval_batch_size,
+            self.decoder_eval_data(max_size_training_like, max_size_neutral, training_like_df, neutral_df),
+            custom_data=training_like_df is not None or neutral_df is not None,
+        )  # fmt: skip
+        select = selector or summarize_decoder_grid
+        results = select(
+            grid,
+            pair,
+            classes,
+            increase=increase,
+            target=args.target,
+            utility_ratio=args.decoder_eval_utility_ratio,
+            summary_extractor=summary_extractor,
+            summary_metrics=summary_metrics,
+        )
+        self.last_decoder_results.update({k: v for k, v in results.items() if k != "grid"})
+        if plot:
+            from gradiend.plotting.decoder import plot_decoder_grid
+
+            results["plot_path"] = plot_decoder_grid(trainer, grid, results, show=show)
+        return results
+
+    def _grid(
+        self,
+        factors: list[float],
+        rates: list[float],
+        use_cache: bool | None,
+        batch_size: int,
+        eval_data: DecoderEvalData,
+        *,
+        custom_data: bool,
+    ) -> DecoderGrid:
+        trainer = self.trainer
+        cache = None if custom_data else self._cache(use_cache)
+        key = None
+        model = trainer.get_model()
+        if cache is not None:
+            sizes = [trainer.args.decoder_eval_max_size_training_like, trainer.args.decoder_eval_max_size_neutral]
+            key = cache.key("decoder_grid", model=model_digest(model), factors=factors, rates=rates, sizes=sizes)
+            cached = cache.load_json(key)
+            if cached is not None:
+                return DecoderGrid.from_dict(cached)
+        grid = evaluate_decoder_grid(model, self.score_function(eval_data, batch_size), factors, rates)
+        if cache is not None and key is not None:
+            cache.save_json(key, grid.to_dict())
+        return grid
+
+    # --- rewrite -----------------------------------------------------------------------------------
+
+    def rewrite_base_model(
+        self,
+        decoder_results: dict[str, Any] | None = None,
+        target_class: str | list[str] | None = None,
+        increase_target_probabilities: bool = True,
+        output_dir: str | None = None,
+        base_model: ModelWithGradiend | None = None,
+    ) -> Any:
+        """Apply the selected ``theta += lr * decoder(f)`` and return (or save) the rewritten base model."""
+        trainer = self.trainer
+        pair = trainer.require_pair()
+        classes = [target_class] if isinstance(target_class, str) else list(target_class or [pair[0]])
+        model = base_model or trainer.get_model()
+        results = decoder_results
+        if results is None:
+            missing = [c for c in classes if self._entry(self.last_decoder_results, c, increase_target_probabilities) is None]
+            if missing:
+                self.evaluate_decoder(target_class=missing, increase_target_probabilities=increase_target_probabilities)
+            results = self.last_decoder_results
+        outputs = []
+        for name in classes:
+            entry = self._entry(results, name, increase_target_probabilities)
+            if entry is None:
+                raise KeyError(f"decoder results hold no entry for {name!r}; keys: {sorted(results)}")
+            factor, rate = float(entry["feature_factor"]), float(entry["learning_rate"])
+            if not increase_target_probabilities and not name.endswith("_weaken") and f"{name}_weaken" not in results:
+                factor = -factor
+            rewritten = model.rewrite(feature_factor=factor, learning_rate=rate)
+            logger.info("rewrote the base model for %r: feature_factor %+g, learning_rate %g", name, factor, rate)
+            outputs.append(self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities))
+        return outputs[0] if isinstance(target_class, str) or target_class is None else outputs
+
+    @staticmethod
+    def _entry(results: dict[str, Any], name: str, increase: bool) -> dict[str, Any] | None:
+        if not increase and f"{name}_weaken" in results:
+            return results[f"{name}_weaken"]
+        entry = results.get(name)
+        return entry if isinstance(entry, dict) else None
+
+    def _save(self, model: nn.Module, name: str, output_dir: str | None, count: int, increase: bool) -> Any:
+        if output_dir is None and count == 1:
+            return model
+        if count > 1 or output_dir is None:
+            root = self.trainer.experiment_dir
+            if root is None and output_dir is None:
+                return model
+            suffix = "" if increase else "_weaken"
+            directory = str(Path(output_dir or Path(root or ".") / "rewritten") / f"{name}{suffix}")
+        else:
+            directory = output_dir
+        self.trainer.save_base_model(model, directory)
+        return directory
+
+
+__all__ = ["Evaluator"]

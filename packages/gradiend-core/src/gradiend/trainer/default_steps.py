@@ -1,0 +1,63 @@
+"""The core's implementations of the two generic definition steps (gradient dataset, encoder analysis)."""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from gradiend.definition import FeatureLearningDefinition, normalize_split
+from gradiend.evaluation.encoding import encode_rows
+from gradiend.gradients.dataset import GradientTrainingDataset
+
+if TYPE_CHECKING:
+    from gradiend.model.with_gradiend import ModelWithGradiend
+
+
+class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
+    """Implements ``create_gradient_training_dataset`` and ``_analyze_encoder`` for every modality."""
+
+    def create_gradient_training_dataset(
+        self,
+        training_data: pd.DataFrame,
+        model_with_gradiend: ModelWithGradiend,
+        source: str,
+        target: str,
+        batch_size: int,
+        seed: int,
+    ) -> GradientTrainingDataset:
+        """Single-class batches whose gradient pairs are computed when the loop reaches them."""
+        return GradientTrainingDataset(
+            self, training_data, model_with_gradiend, source=source, target=target, batch_size=batch_size, seed=seed
+        )
+
+    def _analyze_encoder(
+        self,
+        model_with_gradiend: ModelWithGradiend,
+        split: str = "test",
+        max_size: int | None = None,
+        neutral_data: pd.DataFrame | None = None,
+        source: str = "factual",
+    ) -> pd.DataFrame:
+        """Encode one gradient per row of ``split`` plus neutral rows (the modality's or ``neutral_data``)."""
+        split = normalize_split(split)
+        frames = [self.create_training_data(split=split, max_size=max_size)]
+        neutral = neutral_data if neutral_data is not None else self.create_neutral_data(split=split, max_size=max_size)
+        if neutral is not None and not neutral.empty:
+            frames.append(_as_neutral(neutral))
+        rows = pd.concat(frames, ignore_index=True)
+        return encode_rows(self, model_with_gradiend, rows, source)
+
+
+def _as_neutral(rows: pd.DataFrame) -> pd.DataFrame:
+    """Neutral rows carry label 0 and type 'neutral' whatever the caller set."""
+    rows = rows.copy()
+    rows["label"] = 0.0
+    rows["type"] = "neutral"
+    if "feature_class" not in rows.columns:
+        rows["feature_class"] = "neutral"
+    return rows
+
+
+__all__ = ["CoreDefinitionSteps"]

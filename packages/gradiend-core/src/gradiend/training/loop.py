@@ -1,0 +1,147 @@
+"""The GRADIEND training loop: MSE(decoder(encoder(source)), target), evaluated and checkpointed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from gradiend.arguments import TrainingArguments
+from gradiend.gradients.dataset import GradientBatch, GradientTrainingDataset
+from gradiend.model.with_gradiend import ModelWithGradiend
+from gradiend.training.callbacks import TrainingCallback
+from gradiend.training.state import Evaluation, TrainingState
+
+logger = logging.getLogger(__name__)
+
+EncoderEvaluation = Callable[[ModelWithGradiend], dict[str, Any]]
+"""Encodes validation rows with the current encoder and returns encoder metrics."""
+
+
+def make_optimizer(parameters: Sequence[nn.Parameter], args: TrainingArguments) -> torch.optim.Optimizer:
+    """Adam or AdamW over the GRADIEND parameters, as ``args.optim`` says."""
+    params = list(parameters)
+    if args.optim == "adam":
+        return torch.optim.Adam(params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay)
+    return torch.optim.AdamW(params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay)
+
+
+def total_steps(args: TrainingArguments, batches_per_epoch: int) -> int:
+    """``max_steps`` when positive, else epochs x batches per epoch (as in Hugging Face)."""
+    if args.max_steps > 0:
+        return args.max_steps
+    return args.num_train_epochs * batches_per_epoch
+
+
+def _batches(dataset: GradientTrainingDataset, state: TrainingState) -> Iterator[GradientBatch]:
+    """Endless epochs of gradient batches; ``state.epoch`` follows along."""
+    while True:
+        yield from dataset.iter_epoch(state.epoch)
+        state.epoch += 1
+
+
+def gradiend_loss(
+    model_with_gradiend: ModelWithGradiend, batch: GradientBatch, args: TrainingArguments
+) -> torch.Tensor:
+    """The training loss of one batch (plain GRADIEND or one of the supervised baselines)."""
+    gradiend = model_with_gradiend.gradiend
+    weight = next(gradiend.parameters())
+    source = batch.source.to(device=weight.device, dtype=weight.dtype)
+    target = batch.target.to(device=weight.device, dtype=weight.dtype)
+    label = torch.full((1, gradiend.latent_dim), batch.label, device=weight.device, dtype=weight.dtype)
+    h = gradiend.encode(source.unsqueeze(0))
+    if args.supervised_encoder:
+        return nn.functional.mse_loss(h.float(), label.float())
+    decoder_input = label if args.supervised_decoder else h
+    reconstruction = gradiend.decode(decoder_input)
+    loss = nn.functional.mse_loss(reconstruction.float(), target.unsqueeze(0).float())
+    if args.supervised_decoder:
+        loss = loss + nn.functional.mse_loss(h.float(), label.float())
+    return loss
+
+
+def _weight_norms(model_with_gradiend: ModelWithGradiend) -> dict[str, float]:
+    gradiend = model_with_gradiend.gradiend
+    return {
+        "encoder": float(gradiend.encoder.weight.detach().float().norm()),
+        "decoder": float(gradiend.decoder.weight.detach().float().norm()),
+    }
+
+
+def _evaluate(
+    state: TrainingState, evaluate: EncoderEvaluation, callbacks: Sequence[TrainingCallback]
+) -> None:
+    start = time.perf_counter()
+    metrics = evaluate(state.model_with_gradiend)
+    state.add_time("evaluation", time.perf_counter() - start)
+    evaluation = Evaluation(
+        step=state.step,
+        correlation=float(metrics["correlation"]),
+        mean_by_class={str(k): float(v) for k, v in metrics.get("mean_by_class", {}).items()},
+        metrics=metrics,
+    )
+    state.evaluations.append(evaluation)
+    state.norms.append({"step": state.step, **_weight_norms(state.model_with_gradiend)})
+    for callback in callbacks:
+        callback.on_evaluate(state, evaluation)
+    state.should_evaluate = False
+
+
+def run_training_loop(
+    state: TrainingState,
+    dataset: GradientTrainingDataset,
+    callbacks: Sequence[TrainingCallback],
+    evaluate: EncoderEvaluation | None,
+    *,
+    progress: bool = True,
+) -> TrainingState:
+    """Train ``state.model_with_gradiend.gradiend`` for ``state.max_steps`` steps.
+
+    The base model only supplies gradients: it stays in eval mode and is never updated. Every step
+    computes one gradient batch (one forward pass, one or two backward passes) and one GRADIEND update.
+    """
+    mwg = state.model_with_gradiend
+    mwg.base_model.eval()
+    gradiend = mwg.gradiend
+    gradiend.train()
+    optimizer = make_optimizer(list(gradiend.parameters()), state.args)
+    for callback in callbacks:
+        callback.on_train_begin(state)
+    if state.should_evaluate and evaluate is not None:
+        _evaluate(state, evaluate, callbacks)
+    batches = _batches(dataset, state)
+    bar = tqdm(total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False)
+    try:
+        while state.step < state.max_steps and not state.should_stop:
+            tick = time.perf_counter()
+            batch = next(batches)
+            tock = time.perf_counter()
+            state.add_time("gradients", tock - tick)
+            optimizer.zero_grad(set_to_none=True)
+            loss = gradiend_loss(mwg, batch, state.args)
+            loss.backward()
+            optimizer.step()
+            state.add_time("gradiend_update", time.perf_counter() - tock)
+            state.step += 1
+            value = float(loss.detach())
+            state.losses.append(value)
+            bar.update(1)
+            bar.set_postfix(loss=f"{value:.3g}")
+            for callback in callbacks:
+                callback.on_step_end(state, value)
+            if state.should_evaluate and evaluate is not None:
+                _evaluate(state, evaluate, callbacks)
+    finally:
+        bar.close()
+    for callback in callbacks:
+        callback.on_train_end(state)
+    gradiend.eval()
+    return state
+
+
+__all__ = ["EncoderEvaluation", "gradiend_loss", "make_optimizer", "run_training_loop", "total_steps"]

@@ -1,0 +1,22 @@
+"""Entry point of the text modality: registers ``"text"`` and the published public names, lazily."""
+
+from __future__ import annotations
+
+from gradiend.plugins import hookimpl
+from gradiend.plugins.registry import ModalityRegistrar
+
+
+@hookimpl
+def gradiend_register_modalities(register: ModalityRegistrar) -> None:
+    """Register the text modality (masked and causal language models)."""
+    register.add_modality(
+        "text",
+        "gradiend_text.trainer:TextPredictionTrainer",
+        exports={
+            "TextPredictionTrainer": "gradiend_text.trainer:TextPredictionTrainer",
+            "TextPredictionDataCreator": "gradiend_text.data_creator:TextPredictionDataCreator",
+            "TextFilterConfig": "gradiend_text.data_creator:TextFilterConfig",
+        },
+        demo="gradiend_text.demo:main",
+        description="Masked and causal language models (Hugging Face transformers)",
+    )
