@@ -178,7 +178,8 @@ class GradiendModel(nn.Module):
     def reset_decoder_(self) -> None:
         """Draw the decoder weight (and bias) from uniform(-x, x), x = max |encoder weight|."""
         with torch.no_grad():
-            scale = float(self.encoder.weight.abs().max())
+            low, high = torch.aminmax(self.encoder.weight)  # no n-sized temporary, unlike abs().max()
+            scale = max(-float(low), float(high))
             nn.init.uniform_(self.decoder.weight, -scale, scale)
             if self.decoder.bias is not None:
                 nn.init.uniform_(self.decoder.bias, -scale, scale)

@@ -435,6 +435,9 @@ class ParamMap:
         cls, data: Mapping[str, Any], tensors: Mapping[str, torch.Tensor] | None = None
     ) -> ParamMap:
         """Rebuild a map from :meth:`to_dict` and, when pruned, the :meth:`index_tensors`."""
+        missing = [key for key in ("names", "shapes") if key not in data]
+        if missing:
+            raise ValueError(f"a ParamMap dict needs the keys 'names' and 'shapes'; missing {missing}")
         kept: Mapping[str, int] = data.get("kept", {})
         tensors = tensors or {}
         indices = {}

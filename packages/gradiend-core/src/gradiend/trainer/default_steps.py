@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pluggy
 
 from gradiend.definition import FeatureLearningDefinition, normalize_split
 from gradiend.evaluation.encoding import encode_rows
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     """Implements ``create_gradient_training_dataset`` and ``_analyze_encoder`` for every modality."""
+
+    @property
+    @abstractmethod
+    def hook(self) -> pluggy.HookRelay:
+        """The trainer's hook relay (steps call each other through it, so plugins see every call)."""
 
     def create_gradient_training_dataset(
         self,
@@ -42,7 +48,7 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     ) -> pd.DataFrame:
         """Encode one gradient per row of ``split`` plus neutral rows (the modality's or ``neutral_data``)."""
         split = normalize_split(split)
-        frames = [self.create_training_data(split=split, max_size=max_size)]
+        frames = [self.hook.gradiend_create_training_data(trainer=self, split=split, max_size=max_size)]
         neutral = neutral_data if neutral_data is not None else self.create_neutral_data(split=split, max_size=max_size)
         if neutral is not None and not neutral.empty:
             frames.append(_as_neutral(neutral))

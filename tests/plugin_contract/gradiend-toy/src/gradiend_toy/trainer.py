@@ -93,7 +93,7 @@ class ToyTrainer(Trainer):
     def compute_losses(self, base_model: nn.Module, rows: pd.DataFrame) -> PairedLoss:
         """Cross-entropy with the true class and with the other class of the pair (one forward pass)."""
         device = next(base_model.parameters()).device
-        index = torch.as_tensor(rows["x_index"].to_numpy(), dtype=torch.long)
+        index = torch.tensor(rows["x_index"].tolist(), dtype=torch.long)
         logits = base_model(self.data.features[index].to(device))
         true = self.data.labels[index].to(device)
         factual = nn.functional.cross_entropy(logits, true)
@@ -137,10 +137,10 @@ class ToyTrainer(Trainer):
         probabilities: dict[str, dict[str, float]] = {}
         with torch.no_grad():
             for name, group in eval_data.training_like.groupby("feature_class"):
-                index = torch.as_tensor(group["x_index"].to_numpy(), dtype=torch.long)
+                index = torch.tensor(group["x_index"].tolist(), dtype=torch.long)
                 probs = base_model(self.data.features[index].to(device)).softmax(dim=-1)
                 probabilities[str(name)] = {c: float(probs[:, self.data.class_index(c)].mean()) for c in pair}
-            index = torch.as_tensor(eval_data.neutral["x_index"].to_numpy(), dtype=torch.long)
+            index = torch.tensor(eval_data.neutral["x_index"].tolist(), dtype=torch.long)
             predictions = base_model(self.data.features[index].to(device)).argmax(dim=-1)
             accuracy = float((predictions.cpu() == self.data.labels[index]).float().mean())
         return BaseModelScores(probabilities=probabilities, lms=accuracy)
