@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
-
-from gradiend import TrainingArguments
 from gradiend_toy import ToyTrainer, make_toy_data
+
+from gradiend.testing import quick_arguments
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,24 +15,10 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def toy_arguments(directory: Path, **overrides: object) -> TrainingArguments:
-    """Arguments that learn the toy feature in a second."""
-    values: dict[str, object] = {
-        "experiment_dir": str(directory),
-        "learning_rate": 1e-3,
-        "train_batch_size": 8,
-        "max_steps": 150,
-        "eval_steps": 50,
-        "max_seeds": 1,
-    }
-    values.update(overrides)
-    return TrainingArguments.model_validate(values)
-
-
 @pytest.fixture(scope="session")
 def trained_toy(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
     """A ToyTrainer for the pair (a, b), trained once for the whole session."""
     directory = tmp_path_factory.mktemp("toy-run")
-    trainer = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=toy_arguments(directory))
+    trainer = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=quick_arguments(directory))
     trainer.train()
     return trainer

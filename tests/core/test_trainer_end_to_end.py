@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import toy_arguments
+from gradiend_toy import ToyTrainer, make_toy_data
 
 from gradiend import ModelWithGradiend, TrainingArguments
-from gradiend_toy import ToyTrainer, make_toy_data
+from gradiend.testing import quick_arguments as toy_arguments
 
 
 def test_training_learns_the_feature(trained_toy: ToyTrainer) -> None:
@@ -54,7 +54,10 @@ def test_selected_rewrite_raises_target_probability_and_keeps_utility(trained_to
 def test_weaken_summary_uses_its_own_key(trained_toy: ToyTrainer) -> None:
     results = trained_toy.evaluate_decoder(target_class="a", increase_target_probabilities=False)
     assert "a_weaken" in results
-    assert results["a_weaken"]["lms"] >= 0.99 * results["a_weaken"]["base_lms"] or results["a_weaken"]["fallback"]
+    assert (
+        results["a_weaken"]["lms"] >= 0.99 * results["a_weaken"]["base_lms"]
+        or results["a_weaken"]["fallback"]
+    )
 
 
 def test_rewrite_saves_a_loadable_model(trained_toy: ToyTrainer, tmp_path: Path) -> None:
@@ -72,7 +75,9 @@ def test_save_and_load_reproduce_encodings_exactly(trained_toy: ToyTrainer) -> N
     reloaded = trained_toy.load_model(trained_toy.model_path)
     assert isinstance(reloaded, ModelWithGradiend)
     vectors = torch.randn(4, model.param_map.size)
-    torch.testing.assert_close(model.encode_gradient(vectors), reloaded.encode_gradient(vectors), rtol=0, atol=0)
+    torch.testing.assert_close(
+        model.encode_gradient(vectors), reloaded.encode_gradient(vectors), rtol=0, atol=0
+    )
 
 
 def test_same_seed_gives_identical_results(tmp_path: Path) -> None:
@@ -86,14 +91,18 @@ def test_same_seed_gives_identical_results(tmp_path: Path) -> None:
 
 
 def test_max_steps_wins_over_epochs(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=7, num_train_epochs=50))
+    trainer = ToyTrainer(
+        target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=7, num_train_epochs=50)
+    )
     trainer.train()
     assert trainer.get_training_stats()["steps"] == 7
 
 
 def test_epochs_define_the_steps_without_max_steps(tmp_path: Path) -> None:
     data = make_toy_data(n_per_class=20)
-    trainer = ToyTrainer(data=data, target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=-1, num_epochs=2))
+    trainer = ToyTrainer(
+        data=data, target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=-1, num_epochs=2)
+    )
     trainer.train()
     rows = trainer.create_training_data("train")
     batches = sum(-(-n // 8) for n in rows["feature_class"].value_counts())
@@ -109,7 +118,9 @@ def test_train_overrides_are_validated(tmp_path: Path) -> None:
 
 
 def test_supervised_encoder_baseline_learns_labels(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, supervised_encoder=True, learning_rate=1e-2))
+    trainer = ToyTrainer(
+        target_classes=["a", "b"], args=toy_arguments(tmp_path, supervised_encoder=True, learning_rate=1e-2)
+    )
     trainer.train()
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
 

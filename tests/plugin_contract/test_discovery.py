@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from gradiend_toy import ToyTrainer
 
 from gradiend import Trainer
 from gradiend.cli import main as cli_main
@@ -23,7 +24,6 @@ from gradiend.plugins import (
 )
 from gradiend.plugins.manager import PluginLoadError
 from gradiend.plugins.registry import ModalityRegistrar, build_registry
-from gradiend_toy import ToyTrainer
 
 
 def test_the_toy_plugin_is_found_through_its_entry_point(fresh_plugins: None) -> None:

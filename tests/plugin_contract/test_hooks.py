@@ -9,13 +9,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from gradiend_toy import ToyTrainer
 
 from gradiend import TrainingArguments
 from gradiend.definition import BaseModelScores
 from gradiend.plugins import hookimpl, hookspecs
-from gradiend_toy import ToyTrainer
 
-SPEC_NAMES = [name for name, value in vars(hookspecs).items() if name.startswith("gradiend_") and callable(value)]
+SPEC_NAMES = [
+    name for name, value in vars(hookspecs).items() if name.startswith("gradiend_") and callable(value)
+]
 
 
 def _args(directory: Path, **overrides: Any) -> TrainingArguments:
@@ -91,7 +93,9 @@ def test_every_definition_hook_is_called_by_a_full_run(tmp_path: Path) -> None:
 def test_a_plugin_can_replace_one_step(tmp_path: Path) -> None:
     class HalfTheData:
         @hookimpl(tryfirst=True)
-        def gradiend_create_training_data(self, trainer: ToyTrainer, split: str, max_size: Any) -> pd.DataFrame:
+        def gradiend_create_training_data(
+            self, trainer: ToyTrainer, split: str, max_size: Any
+        ) -> pd.DataFrame:
             return trainer.create_training_data(split=split, max_size=5)
 
     trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
@@ -125,7 +129,9 @@ def test_hook_overrides_apply_to_one_trainer_only(tmp_path: Path) -> None:
     class FixedScore:
         @hookimpl(tryfirst=True)
         def gradiend_evaluate_base_model(self) -> BaseModelScores:
-            return BaseModelScores(probabilities={"a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.5, "b": 0.5}}, lms=0.25)
+            return BaseModelScores(
+                probabilities={"a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.5, "b": 0.5}}, lms=0.25
+            )
 
     first = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "1"))
     second = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "2"))
@@ -161,3 +167,22 @@ def test_a_misspelt_hook_name_is_rejected(tmp_path: Path) -> None:
     trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
     with pytest.raises(Exception, match="gradiend_create_trainingdata"):
         trainer.register_plugin(Typo())
+
+
+def test_the_shipped_contract_checker_accepts_the_toy_modality() -> None:
+    from gradiend.testing import check_definition_contract
+
+    check_definition_contract(ToyTrainer(target_classes=["a", "b"]))
+
+
+def test_the_contract_checker_names_a_broken_step() -> None:
+    from gradiend.testing import check_definition_contract
+
+    class WrongLabels(ToyTrainer):
+        def create_training_data(self, split: str = "train", max_size: int | None = None) -> pd.DataFrame:
+            rows = super().create_training_data(split=split, max_size=max_size)
+            rows["label"] = -rows["label"]
+            return rows
+
+    with pytest.raises(AssertionError, match="labels must be"):
+        check_definition_contract(WrongLabels(target_classes=["a", "b"]))

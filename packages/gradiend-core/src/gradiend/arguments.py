@@ -38,9 +38,13 @@ def dtype_name(value: object) -> str | None:
         raise ValueError(f"dtype {value} is not supported; use one of {sorted(_DTYPES)}")
     if isinstance(value, str):
         key = value.removeprefix("torch.").lower()
-        key = {"fp32": "float32", "float": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16"}.get(
-            key, key
-        )
+        key = {
+            "fp32": "float32",
+            "float": "float32",
+            "fp16": "float16",
+            "half": "float16",
+            "bf16": "bfloat16",
+        }.get(key, key)
         if key in _DTYPES:
             return key
     raise ValueError(f"dtype must be one of {sorted(_DTYPES)} or a torch.dtype, got {value!r}")
@@ -70,7 +74,8 @@ class TrainingArguments(StrictModel):
         None, description="Where the trained model is saved (default: experiment_dir[/run_id]/model)."
     )
     use_cache: bool = Field(
-        False, description="Reuse trained models and evaluation results under experiment_dir when inputs match."
+        False,
+        description="Reuse trained models and evaluation results under experiment_dir when inputs match.",
     )
 
     # ----- what GRADIEND reads and reconstructs -----
@@ -85,7 +90,9 @@ class TrainingArguments(StrictModel):
     train_max_size: int | None = Field(None, ge=1, description="Cap on training rows per class.")
     learning_rate: float = Field(1e-5, gt=0.0, description="Learning rate of the GRADIEND optimizer.")
     num_train_epochs: int = Field(3, ge=1, description="Passes over the training rows (alias: num_epochs).")
-    max_steps: int = Field(-1, ge=-1, description="Training steps; > 0 overrides num_train_epochs (as in HF).")
+    max_steps: int = Field(
+        -1, ge=-1, description="Training steps; > 0 overrides num_train_epochs (as in HF)."
+    )
     weight_decay: float = Field(1e-2, ge=0.0, description="Weight decay of the optimizer.")
     adam_epsilon: float = Field(1e-8, gt=0.0, description="Epsilon of Adam/AdamW.")
     optim: Literal["adamw", "adam"] = Field("adamw", description="Optimizer of the GRADIEND parameters.")
@@ -96,13 +103,16 @@ class TrainingArguments(StrictModel):
         False, description="Baseline: feed the label to the decoder instead of the encoder's output."
     )
     use_cached_gradients: bool = Field(
-        False, description="Keep the validation gradients in memory between evaluations (faster, more memory)."
+        False,
+        description="Keep the validation gradients in memory between evaluations (faster, more memory).",
     )
 
     # ----- evaluation during and after training -----
     do_eval: bool = Field(True, description="Evaluate the encoder during training (checkpoint selection).")
     eval_strategy: Literal["steps", "no"] = Field("steps", description="When to evaluate during training.")
-    eval_steps: int = Field(250, ge=1, description="Evaluate every this many steps (and at step 0 and the end).")
+    eval_steps: int = Field(
+        250, ge=1, description="Evaluate every this many steps (and at step 0 and the end)."
+    )
     eval_batch_size: int = Field(32, ge=1, description="Batch size of evaluation forward passes.")
     encoder_eval_max_size: int | None = Field(
         None, ge=1, description="Cap on rows per class when evaluating the encoder."
@@ -149,7 +159,9 @@ class TrainingArguments(StrictModel):
     )
 
     # ----- the base model -----
-    torch_dtype: DtypeName | None = Field(None, description="dtype the base model is loaded in (default float32).")
+    torch_dtype: DtypeName | None = Field(
+        None, description="dtype the base model is loaded in (default float32)."
+    )
     prediction_objective: str = Field(
         "auto", description="Modality objective, e.g. text: 'auto', 'mlm', 'clm' (modality validates)."
     )
@@ -174,7 +186,9 @@ class TrainingArguments(StrictModel):
     convergent_mean_by_class_threshold: float | None = Field(
         0.5, ge=0.0, description="Both target classes must encode with opposite signs and |mean| >= this."
     )
-    seed_runs_dir: str | None = Field(None, description="Where per-seed runs go (default: experiment_dir/seeds).")
+    seed_runs_dir: str | None = Field(
+        None, description="Where per-seed runs go (default: experiment_dir/seeds)."
+    )
     saved_seed_runs: Literal["best_only", "all_convergent", "all_tried"] = Field(
         "all_convergent", description="Which seed runs stay on disk."
     )

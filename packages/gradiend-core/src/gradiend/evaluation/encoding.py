@@ -94,7 +94,9 @@ class GradientEncoder:
         """Row gradients one at a time (never more than one in memory beyond the caller's)."""
         start = time.perf_counter()
         model_with_gradiend.base_model.eval()
-        indices = tqdm(range(len(self.rows)), desc="encoder gradients", disable=not self.progress, leave=False)
+        indices = tqdm(
+            range(len(self.rows)), desc="encoder gradients", disable=not self.progress, leave=False
+        )
         for i in indices:
             yield row_gradient(self.definition, model_with_gradiend, self.rows.iloc[[i]], self.source)
         elapsed = time.perf_counter() - start
@@ -131,7 +133,9 @@ def encode_rows(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Encode ``rows`` once (no caching across calls)."""
-    return GradientEncoder(definition, rows, source, cache_bytes=0, progress=progress).encode(model_with_gradiend)
+    return GradientEncoder(definition, rows, source, cache_bytes=0, progress=progress).encode(
+        model_with_gradiend
+    )
 
 
 __all__ = ["DEFAULT_CACHE_BYTES", "GradientEncoder", "encode_rows", "row_gradient"]

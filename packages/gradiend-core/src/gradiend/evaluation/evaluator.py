@@ -28,7 +28,9 @@ def model_digest(model: ModelWithGradiend) -> str:
     """A digest of a GRADIEND's weights and parameter map (cache keys follow the exact model)."""
     from gradiend.caching import stable_hash, tensor_digest
 
-    weights = tensor_digest([*model.gradiend.state_dict().values(), *model.param_map.index_tensors().values()])
+    weights = tensor_digest(
+        [*model.gradiend.state_dict().values(), *model.param_map.index_tensors().values()]
+    )
     return stable_hash([weights, model.param_map.to_dict(), model.base_model_id])
 
 
@@ -82,7 +84,9 @@ class Evaluator:
         if encoder_df is not None:
             frame = _as_encoder_df(encoder_df)
         else:
-            frame = self._encode(model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache)
+            frame = self._encode(
+                model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache
+            )
         metrics = compute_encoder_metrics(frame, pair)
         if return_df:
             metrics["encoder_df"] = frame
@@ -109,7 +113,9 @@ class Evaluator:
         cache = self._cache(use_cache)
         key = None
         if cache is not None and neutral_data_df is None:
-            key = cache.key("encoder", model=model_digest(model), split=split, source=source, max_size=max_size)
+            key = cache.key(
+                "encoder", model=model_digest(model), split=split, source=source, max_size=max_size
+            )
             cached = cache.load_frame(key)
             if cached is not None:
                 return cached
@@ -158,7 +164,9 @@ class Evaluator:
             neutral=neutral_df if neutral_df is not None else data.neutral,
         )
 
-    def score_function(self, eval_data: DecoderEvalData, batch_size: int) -> Callable[[nn.Module], BaseModelScores]:
+    def score_function(
+        self, eval_data: DecoderEvalData, batch_size: int
+    ) -> Callable[[nn.Module], BaseModelScores]:
         """Scores one base model through the trainer's ``gradiend_evaluate_base_model`` hook."""
         trainer = self.trainer
 
@@ -199,7 +207,9 @@ class Evaluator:
         increase = increase_target_probabilities
         factors = list(feature_factors or args.decoder_eval_feature_factors or [])
         if not factors:
-            factors = sorted({default_feature_factor(c, pair, args.target, increase=increase) for c in classes})
+            factors = sorted(
+                {default_feature_factor(c, pair, args.target, increase=increase) for c in classes}
+            )
         rates = list(lrs or args.decoder_learning_rates)
         grid = self._grid(
             factors, rates, use_cache, eval_batch_size or args.eval_batch_size,
@@ -239,8 +249,13 @@ class Evaluator:
         key = None
         model = trainer.get_model()
         if cache is not None:
-            sizes = [trainer.args.decoder_eval_max_size_training_like, trainer.args.decoder_eval_max_size_neutral]
-            key = cache.key("decoder_grid", model=model_digest(model), factors=factors, rates=rates, sizes=sizes)
+            sizes = [
+                trainer.args.decoder_eval_max_size_training_like,
+                trainer.args.decoder_eval_max_size_neutral,
+            ]
+            key = cache.key(
+                "decoder_grid", model=model_digest(model), factors=factors, rates=rates, sizes=sizes
+            )
             cached = cache.load_json(key)
             if cached is not None:
                 return DecoderGrid.from_dict(cached)
@@ -266,9 +281,15 @@ class Evaluator:
         model = base_model or trainer.get_model()
         results = decoder_results
         if results is None:
-            missing = [c for c in classes if self._entry(self.last_decoder_results, c, increase_target_probabilities) is None]
+            missing = [
+                c
+                for c in classes
+                if self._entry(self.last_decoder_results, c, increase_target_probabilities) is None
+            ]
             if missing:
-                self.evaluate_decoder(target_class=missing, increase_target_probabilities=increase_target_probabilities)
+                self.evaluate_decoder(
+                    target_class=missing, increase_target_probabilities=increase_target_probabilities
+                )
             results = self.last_decoder_results
         outputs = []
         for name in classes:
@@ -276,11 +297,19 @@ class Evaluator:
             if entry is None:
                 raise KeyError(f"decoder results hold no entry for {name!r}; keys: {sorted(results)}")
             factor, rate = float(entry["feature_factor"]), float(entry["learning_rate"])
-            if not increase_target_probabilities and not name.endswith("_weaken") and f"{name}_weaken" not in results:
+            if (
+                not increase_target_probabilities
+                and not name.endswith("_weaken")
+                and f"{name}_weaken" not in results
+            ):
                 factor = -factor
             rewritten = model.rewrite(feature_factor=factor, learning_rate=rate)
-            logger.info("rewrote the base model for %r: feature_factor %+g, learning_rate %g", name, factor, rate)
-            outputs.append(self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities))
+            logger.info(
+                "rewrote the base model for %r: feature_factor %+g, learning_rate %g", name, factor, rate
+            )
+            outputs.append(
+                self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
+            )
         return outputs[0] if isinstance(target_class, str) or target_class is None else outputs
 
     @staticmethod

@@ -208,5 +208,3 @@ __all__ = [
     "gradiend_evaluate_base_model",
     "gradiend_register_modalities",
 ]
-
-

@@ -103,8 +103,6 @@ def reset_plugin_manager() -> None:
     registry.reset_registry()
 
 
-
-
 def register_plugin(plugin: object, name: str | None = None) -> None:
     """Register a plugin object on the process-wide manager and rebuild the modality registry."""
     from gradiend.plugins import registry
@@ -119,6 +117,7 @@ def unregister_plugin(plugin: object) -> None:
 
     get_plugin_manager().unregister(plugin)
     registry.reset_registry()
+
 
 __all__ = [
     "AUTOLOAD_ENV_VAR",

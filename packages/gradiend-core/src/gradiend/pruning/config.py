@@ -12,11 +12,13 @@ GradientKind = Literal["factual", "alternative", "diff"]
 WeightPart = Literal["decoder-weight", "decoder-bias", "decoder-sum", "encoder-weight"]
 
 
-def _check_topk(value: int | float | None) -> int | float | None:
+def _check_topk(value: object) -> int | float | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise ValueError("topk must be an int (count of dimensions) or a float in (0, 1] (fraction), not a bool")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(
+            "topk must be an int (count of dimensions) or a float in (0, 1] (fraction), not a bool"
+        )
     if isinstance(value, int):
         if value < 1:
             raise ValueError(f"topk as a count must be >= 1, got {value}")
@@ -42,9 +44,9 @@ class PrePruneConfig(StrictModel):
     batch_size: int = Field(4, ge=1, description="Rows per (single-class) batch when estimating importance.")
     seed: int | None = Field(None, description="Seed of the sample draw (default: the training seed).")
 
-    @field_validator("topk")
+    @field_validator("topk", mode="before")
     @classmethod
-    def _valid_topk(cls, value: int | float | None) -> int | float | None:
+    def _valid_topk(cls, value: object) -> int | float | None:
         return _check_topk(value)
 
     @model_validator(mode="after")
@@ -63,9 +65,9 @@ class PostPruneConfig(StrictModel):
     threshold: float | None = Field(None, ge=0.0, description="Keep dimensions with importance >= threshold.")
     part: WeightPart = Field("decoder-weight", description="Which weights rank the dimensions.")
 
-    @field_validator("topk")
+    @field_validator("topk", mode="before")
     @classmethod
-    def _valid_topk(cls, value: int | float | None) -> int | float | None:
+    def _valid_topk(cls, value: object) -> int | float | None:
         return _check_topk(value)
 
     @model_validator(mode="after")

@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 def gradient_importance(trainer: Trainer, config: PrePruneConfig, param_map: ParamMap) -> torch.Tensor:
     """Per-dimension importance from ``config.n_samples`` single-class batches (streaming)."""
     args = trainer.args
-    rows = trainer.hook.gradiend_create_training_data(trainer=trainer, split="train", max_size=args.train_max_size)
+    rows = trainer.hook.gradiend_create_training_data(
+        trainer=trainer, split="train", max_size=args.train_max_size
+    )
     if rows is None or rows.empty:
         raise ValueError("pre-prune needs training rows, and the train split is empty")
     seed = config.seed if config.seed is not None else args.seed

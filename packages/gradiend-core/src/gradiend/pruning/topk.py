@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 
 
-def select_dimensions(importance: torch.Tensor, topk: int | float | None, threshold: float | None) -> torch.Tensor:
+def select_dimensions(
+    importance: torch.Tensor, topk: int | float | None, threshold: float | None
+) -> torch.Tensor:
     """Sorted indices of the dimensions to keep.
 
     Args:

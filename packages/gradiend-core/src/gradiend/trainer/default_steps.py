@@ -35,7 +35,13 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     ) -> GradientTrainingDataset:
         """Single-class batches whose gradient pairs are computed when the loop reaches them."""
         return GradientTrainingDataset(
-            self, training_data, model_with_gradiend, source=source, target=target, batch_size=batch_size, seed=seed
+            self,
+            training_data,
+            model_with_gradiend,
+            source=source,
+            target=target,
+            batch_size=batch_size,
+            seed=seed,
         )
 
     def _analyze_encoder(
@@ -49,7 +55,11 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
         """Encode one gradient per row of ``split`` plus neutral rows (the modality's or ``neutral_data``)."""
         split = normalize_split(split)
         frames = [self.hook.gradiend_create_training_data(trainer=self, split=split, max_size=max_size)]
-        neutral = neutral_data if neutral_data is not None else self.create_neutral_data(split=split, max_size=max_size)
+        neutral = (
+            neutral_data
+            if neutral_data is not None
+            else self.create_neutral_data(split=split, max_size=max_size)
+        )
         if neutral is not None and not neutral.empty:
             frames.append(_as_neutral(neutral))
         rows = pd.concat(frames, ignore_index=True)

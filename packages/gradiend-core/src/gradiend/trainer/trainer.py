@@ -62,16 +62,22 @@ class Trainer(CoreDefinitionSteps, ABC):
         *,
         training_args: TrainingArguments | None = None,
     ) -> None:
-        super().__init__(target_classes=target_classes, run_id=run_id, n_features=n_features, all_classes=all_classes)
+        super().__init__(
+            target_classes=target_classes, run_id=run_id, n_features=n_features, all_classes=all_classes
+        )
         if args is not None and training_args is not None:
             raise ValueError("pass the arguments once: either args= or training_args=, not both")
         self.training_args = args if args is not None else training_args
         if not isinstance(model, (str, Path, nn.Module, ModelWithGradiend)):
-            raise TypeError(f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}")
+            raise TypeError(
+                f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}"
+            )
         self._model_spec: ModelSpec = str(model) if isinstance(model, Path) else model
         self._base_model: nn.Module | None = None
         self._param_map: ParamMap | None = None
-        self._model_with_gradiend: ModelWithGradiend | None = model if isinstance(model, ModelWithGradiend) else None
+        self._model_with_gradiend: ModelWithGradiend | None = (
+            model if isinstance(model, ModelWithGradiend) else None
+        )
         self._model_path: str | None = None
         self._evaluator_class = evaluator_class
         self._evaluator: Evaluator | None = None
@@ -195,7 +201,9 @@ class Trainer(CoreDefinitionSteps, ABC):
             defaults = self.default_parameter_names(model)
             patterns = self.args.params
             self._param_map = (
-                ParamMap.from_patterns(model, patterns, defaults) if patterns else ParamMap.from_model(model, defaults)
+                ParamMap.from_patterns(model, patterns, defaults)
+                if patterns
+                else ParamMap.from_model(model, defaults)
             )
         return self._param_map
 
@@ -212,7 +220,9 @@ class Trainer(CoreDefinitionSteps, ABC):
         )
         device = args.gradiend_device or model_device(self.base_model)
         gradiend.to(device)
-        return ModelWithGradiend(self.base_model, gradiend, self.param_map, base_model_id=self.base_model_path)
+        return ModelWithGradiend(
+            self.base_model, gradiend, self.param_map, base_model_id=self.base_model_path
+        )
 
     def get_model(
         self, use_cache: bool | None = None, load_directory: str | None = None, **kwargs: Any
@@ -228,7 +238,10 @@ class Trainer(CoreDefinitionSteps, ABC):
         return self._model_with_gradiend
 
     def load_model(
-        self, load_directory: str, model_with_gradiend_cls: type[ModelWithGradiend] | None = None, **kwargs: Any
+        self,
+        load_directory: str,
+        model_with_gradiend_cls: type[ModelWithGradiend] | None = None,
+        **kwargs: Any,
     ) -> ModelWithGradiend:
         """Load a GRADIEND checkpoint; its base model comes from this trainer when the ids match."""
         config = read_checkpoint_config(load_directory)
@@ -250,7 +263,9 @@ class Trainer(CoreDefinitionSteps, ABC):
     def cuda(self, device: int | str | torch.device | None = None) -> Trainer:
         """Move to CUDA: ``None`` -> ``cuda``, an int N -> ``cuda:N``."""
         if not torch.cuda.is_available():
-            raise RuntimeError("trainer.cuda(): no CUDA device is available (torch.cuda.is_available() is False)")
+            raise RuntimeError(
+                "trainer.cuda(): no CUDA device is available (torch.cuda.is_available() is False)"
+            )
         target = "cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device
         return self.to(target)
 
@@ -335,7 +350,9 @@ class Trainer(CoreDefinitionSteps, ABC):
             self._evaluator = cls(self)
         return self._evaluator
 
-    def evaluate_encoder(self, model_with_gradiend: ModelWithGradiend | None = None, **kwargs: Any) -> dict[str, Any]:
+    def evaluate_encoder(
+        self, model_with_gradiend: ModelWithGradiend | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Encoder metrics (correlation, mean by class and type, accuracy); see ``Evaluator.evaluate_encoder``."""
         return self.evaluator.evaluate_encoder(model_with_gradiend=model_with_gradiend, **kwargs)
 

@@ -111,7 +111,9 @@ class EarlyStoppingCallback(TrainingCallback):
             return
         self._stale += 1
         if self._stale >= self.patience:
-            logger.info("early stopping at step %d (no improvement for %d evaluations)", state.step, self._stale)
+            logger.info(
+                "early stopping at step %d (no improvement for %d evaluations)", state.step, self._stale
+            )
             state.should_stop = True
 
 

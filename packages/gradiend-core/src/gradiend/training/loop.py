@@ -27,8 +27,12 @@ def make_optimizer(parameters: Sequence[nn.Parameter], args: TrainingArguments) 
     """Adam or AdamW over the GRADIEND parameters, as ``args.optim`` says."""
     params = list(parameters)
     if args.optim == "adam":
-        return torch.optim.Adam(params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay)
-    return torch.optim.AdamW(params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay)
+        return torch.optim.Adam(
+            params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay
+        )
+    return torch.optim.AdamW(
+        params, lr=args.learning_rate, eps=args.adam_epsilon, weight_decay=args.weight_decay
+    )
 
 
 def total_steps(args: TrainingArguments, batches_per_epoch: int) -> int:
@@ -115,7 +119,9 @@ def run_training_loop(
     if state.should_evaluate and evaluate is not None:
         _evaluate(state, evaluate, callbacks)
     batches = _batches(dataset, state)
-    bar = tqdm(total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False)
+    bar = tqdm(
+        total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False
+    )
     try:
         while state.step < state.max_steps and not state.should_stop:
             tick = time.perf_counter()

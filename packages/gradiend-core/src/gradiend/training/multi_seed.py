@@ -52,7 +52,9 @@ def seed_converged(stats: dict[str, Any], args: TrainingArguments, pair: tuple[s
     return first * second < 0 and min(abs(first), abs(second)) >= mean_threshold
 
 
-def seed_record(run: SeedRun, args: TrainingArguments, pair: tuple[str, str], eval_correlation: float | None) -> SeedRecord:
+def seed_record(
+    run: SeedRun, args: TrainingArguments, pair: tuple[str, str], eval_correlation: float | None
+) -> SeedRecord:
     """Summarise a finished seed run for the report."""
     stats = run.stats
     training_score = abs(float(stats.get("best_correlation") or 0.0))

@@ -126,7 +126,9 @@ def run_training(
     def train_one(seed: int, directory: str) -> SeedRun:
         model = trainer.create_model_with_gradiend(args=args)
         if model_with_gradiend_cls is not None:
-            model = model_with_gradiend_cls(model.base_model, model.gradiend, model.param_map, model.base_model_id)
+            model = model_with_gradiend_cls(
+                model.base_model, model.gradiend, model.param_map, model.base_model_id
+            )
         if fingerprint is not None:
             model.metadata["fingerprint"] = fingerprint
         return train_seed(
@@ -174,7 +176,9 @@ def _run_multi_seed(
     best_run = outcome.runs.get(outcome.best.seed)
     model = best_run.model if best_run is not None else trainer.load_model(output_dir)
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
-    logger.info("multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged}))
+    logger.info(
+        "multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged})
+    )
     return TrainingResult(output_dir=output_dir, model=model, seed_models=seed_models, seed_report=report)
 
 

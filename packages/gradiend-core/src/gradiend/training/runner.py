@@ -101,7 +101,9 @@ def train_seed(
     set_seed(seed)
     mwg = model_with_gradiend or trainer.create_model_with_gradiend(args=args)
     pair = trainer.require_pair()
-    rows = trainer.hook.gradiend_create_training_data(trainer=trainer, split="train", max_size=args.train_max_size)
+    rows = trainer.hook.gradiend_create_training_data(
+        trainer=trainer, split="train", max_size=args.train_max_size
+    )
     if rows is None or rows.empty:
         raise ValueError("no training rows: check the data and target_classes")
     dataset = trainer.hook.gradiend_create_gradient_training_dataset(
@@ -114,7 +116,9 @@ def train_seed(
         seed=seed,
     )
     do_eval = evaluate is not None
-    state = TrainingState(args=args, model_with_gradiend=mwg, max_steps=total_steps(args, len(dataset)), pair=pair)
+    state = TrainingState(
+        args=args, model_with_gradiend=mwg, max_steps=total_steps(args, len(dataset)), pair=pair
+    )
     all_callbacks = [*default_callbacks(args.eval_steps, do_eval), *(callbacks or [])]
     run_training_loop(state, dataset, all_callbacks, evaluate, progress=progress)
     if state.best_state is not None:

@@ -48,7 +48,9 @@ def make_toy_data(n_per_class: int = 200, dim: int = 16, seed: int = 0, spread: 
     return ToyData(torch.from_numpy(x), torch.from_numpy(y), CLASS_NAMES, splits)
 
 
-def rows_frame(data: ToyData, pair: tuple[str, str], split: str, max_size: int | None, neutral: bool) -> pd.DataFrame:
+def rows_frame(
+    data: ToyData, pair: tuple[str, str], split: str, max_size: int | None, neutral: bool
+) -> pd.DataFrame:
     """Rows of one split: the pair's classes (labels +1/-1) or, with ``neutral``, the other classes (0)."""
     names = [data.class_names[int(i)] for i in data.labels]
     frame = pd.DataFrame({"x_index": np.arange(len(names)), "feature_class": names, "split": data.splits})

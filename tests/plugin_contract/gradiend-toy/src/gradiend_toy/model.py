@@ -11,7 +11,7 @@ from gradiend_toy.data import ToyData
 class ToyMLP(nn.Module):
     """``Linear(dim, hidden) -> tanh -> Linear(hidden, hidden) -> tanh -> Linear(hidden, classes)``."""
 
-    def __init__(self, dim: int = 16, hidden: int = 32, num_classes: int = 4) -> None:
+    def __init__(self, dim: int = 16, hidden: int = 128, num_classes: int = 4) -> None:
         super().__init__()
         self.dim, self.hidden, self.num_classes = dim, hidden, num_classes
         self.body = nn.Sequential(nn.Linear(dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())

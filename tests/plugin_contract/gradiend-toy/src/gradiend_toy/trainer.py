@@ -80,7 +80,9 @@ class ToyTrainer(Trainer):
             return train_toy_mlp(self.data, seed=0)
         directory = Path(model)
         if not (directory / "config.json").is_file():
-            raise ValueError(f"model must be {DEFAULT_MODEL_ID!r} or a directory saved by ToyTrainer, got {model!r}")
+            raise ValueError(
+                f"model must be {DEFAULT_MODEL_ID!r} or a directory saved by ToyTrainer, got {model!r}"
+            )
         config = json.loads((directory / "config.json").read_text())
         loaded = ToyMLP(**config)
         loaded.load_state_dict(load_file(str(directory / "model.safetensors")))
@@ -101,7 +103,9 @@ class ToyTrainer(Trainer):
             return PairedLoss(factual=factual)
         first, second = (self.data.class_index(c) for c in self.require_pair())
         alternative_labels = torch.where(true == first, second, first)
-        return PairedLoss(factual=factual, alternative=nn.functional.cross_entropy(logits, alternative_labels))
+        return PairedLoss(
+            factual=factual, alternative=nn.functional.cross_entropy(logits, alternative_labels)
+        )
 
     def save_base_model(self, base_model: nn.Module, output_dir: str) -> None:
         """``model.safetensors`` + ``config.json`` (constructor arguments), written atomically."""
@@ -110,7 +114,11 @@ class ToyTrainer(Trainer):
         with atomic_directory(output_dir) as staging:
             state = {k: v.detach().cpu().contiguous() for k, v in base_model.state_dict().items()}
             save_file(state, str(staging / "model.safetensors"))
-            config = {"dim": base_model.dim, "hidden": base_model.hidden, "num_classes": base_model.num_classes}
+            config = {
+                "dim": base_model.dim,
+                "hidden": base_model.hidden,
+                "num_classes": base_model.num_classes,
+            }
             (staging / "config.json").write_text(json.dumps(config))
 
     # --- decoder evaluation ----------------------------------------------------------------------------
@@ -122,7 +130,9 @@ class ToyTrainer(Trainer):
         neutral = self.create_neutral_data("test")
         if max_size_neutral is not None:
             neutral = neutral.head(max_size_neutral)
-        return DecoderEvalData(training_like=self.create_training_data("test", max_size_training_like), neutral=neutral)
+        return DecoderEvalData(
+            training_like=self.create_training_data("test", max_size_training_like), neutral=neutral
+        )
 
     def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
         """Each class is measured by its own probability."""

@@ -1,0 +1,108 @@
+"""Helpers for testing gradiend modalities (used by gradiend's own tests and by plugin authors).
+
+``check_definition_contract(trainer)`` runs every definition step of a modality once and checks what it
+returns, so a plugin's test suite can start with one line; ``quick_arguments`` gives arguments that
+train a small model in seconds; ``assert_feature_learned`` states what "learned" means.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from gradiend.arguments import TrainingArguments
+from gradiend.definition import TRAINING_DATA_COLUMNS, BaseModelScores, DecoderEvalData
+from gradiend.trainer.trainer import Trainer
+
+
+def quick_arguments(experiment_dir: str | Path, **overrides: Any) -> TrainingArguments:
+    """Arguments for a small, fast, single-seed run (lr 1e-3, batches of 8, 150 steps)."""
+    values: dict[str, Any] = {
+        "experiment_dir": str(experiment_dir),
+        "learning_rate": 1e-3,
+        "train_batch_size": 8,
+        "max_steps": 150,
+        "eval_steps": 50,
+        "max_seeds": 1,
+    }
+    values.update(overrides)
+    return TrainingArguments.model_validate(values)
+
+
+def _check_rows(frame: object, where: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise AssertionError(f"{where} must return a pandas DataFrame, got {type(frame).__name__}")
+    missing = set(TRAINING_DATA_COLUMNS) - set(frame.columns)
+    if missing:
+        raise AssertionError(f"{where} lacks the column(s) {sorted(missing)}")
+    return frame
+
+
+def check_definition_contract(trainer: Trainer) -> None:
+    """Run each definition step of ``trainer`` once and raise AssertionError on a broken contract."""
+    pair = trainer.require_pair()
+    rows = _check_rows(
+        trainer.hook.gradiend_create_training_data(trainer=trainer, split="train", max_size=4), "train data"
+    )
+    if set(rows["feature_class"]) != set(pair):
+        raise AssertionError(
+            f"training rows must hold both pair classes {pair}, got {sorted(set(rows['feature_class']))}"
+        )
+    labels = dict(zip(rows["feature_class"], rows["label"]))
+    if labels != {pair[0]: 1.0, pair[1]: -1.0}:
+        raise AssertionError(f"labels must be +1 for {pair[0]} and -1 for {pair[1]}, got {labels}")
+    base = trainer.base_model
+    names = trainer.default_parameter_names(base)
+    if not names:
+        raise AssertionError("default_parameter_names returned no parameter")
+    one_class = rows[rows["feature_class"] == pair[0]]
+    losses = trainer.compute_losses(base, one_class)
+    if losses.alternative is None or losses.factual.ndim != 0:
+        raise AssertionError(
+            "compute_losses must return scalar factual and alternative losses for training rows"
+        )
+    data = trainer.hook.gradiend_decoder_eval_dataframe(
+        trainer=trainer, max_size_training_like=4, max_size_neutral=4
+    )
+    if not isinstance(data, DecoderEvalData):
+        raise AssertionError("_get_decoder_eval_dataframe must return DecoderEvalData")
+    scores = trainer.hook.gradiend_evaluate_base_model(
+        trainer=trainer, base_model=base, eval_data=data, batch_size=4
+    )
+    if not isinstance(scores, BaseModelScores):
+        raise AssertionError("evaluate_base_model must return BaseModelScores")
+    for on_class in pair:
+        for target in pair:
+            probability = scores.probability(target, on_class)
+            if not 0.0 <= probability <= 1.0:
+                raise AssertionError(f"P({target} | {on_class} rows) = {probability} is not a probability")
+    targets = trainer.hook.gradiend_decoder_eval_targets(trainer=trainer)
+    if set(targets) < set(pair):
+        raise AssertionError(f"decoder-eval targets must cover the pair {pair}, got {sorted(targets)}")
+
+
+def assert_feature_learned(
+    trainer: Trainer, min_correlation: float = 0.9, split: str = "test"
+) -> dict[str, Any]:
+    """Assert that the trained encoder separates the pair (|correlation| and opposite-sign class means)."""
+    metrics = trainer.evaluate_encoder(split=split)
+    pair = trainer.require_pair()
+    means = metrics["mean_by_class"]
+    if abs(metrics["correlation"]) < min_correlation:
+        raise AssertionError(
+            f"|correlation| {abs(metrics['correlation']):.3f} < {min_correlation} on {split}"
+        )
+    if not means[pair[0]] > 0 > means[pair[1]]:
+        raise AssertionError(f"classes must encode with opposite signs ({pair[0]} positive): {means}")
+    return metrics
+
+
+def set_single_thread() -> None:
+    """Use one CPU thread: tiny test models run fastest that way and leave cores to parallel tests."""
+    torch.set_num_threads(1)
+
+
+__all__ = ["assert_feature_learned", "check_definition_contract", "quick_arguments", "set_single_thread"]

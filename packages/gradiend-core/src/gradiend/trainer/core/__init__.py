@@ -1,0 +1,1 @@
+"""Upstream-compatible paths (``gradiend.trainer.core.*``) re-exporting the core's arguments and pruning."""

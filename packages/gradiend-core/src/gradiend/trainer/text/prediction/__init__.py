@@ -1,0 +1,1 @@
+"""Upstream-compatible path ``gradiend.trainer.text.prediction`` (see its ``trainer`` module)."""

@@ -1,0 +1,110 @@
+"""Multi-seed training: convergence, selection, the seed report, retention policies and resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gradiend_toy import ToyTrainer
+
+from gradiend import ModelWithGradiend, NonConvergenceError, TrainingCallback
+from gradiend.testing import quick_arguments as toy_arguments
+from gradiend.training.state import TrainingState
+
+
+class CountRuns(TrainingCallback):
+    """Counts training runs (one on_train_begin per seed)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.runs += 1
+
+
+def test_convergent_seeds_write_a_complete_report(tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, max_seeds=3, min_convergent_seeds=2, seed=4)
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    counter = CountRuns()
+    trainer.train(callbacks=[counter])
+    assert counter.runs == 2, "stops once two seeds converged"
+    report = json.loads((tmp_path / "seed_report.json").read_text())
+    assert [s["seed"] for s in report["seeds"]] == [4, 5]
+    assert report["n_converged"] == 2
+    fields = {
+        "seed",
+        "output_dir",
+        "training_score",
+        "eval_correlation",
+        "selection_score",
+        "converged",
+        "best_step",
+    }
+    for seed in report["seeds"]:
+        assert fields <= set(seed)
+        assert seed["converged"] is True
+        assert Path(seed["output_dir"]).is_dir(), "all_convergent keeps every converged seed"
+    best = max(report["seeds"], key=lambda s: s["selection_score"])
+    assert report["best_seed"] == best["seed"]
+    model = trainer.get_model()
+    assert (
+        model.metadata == ToyTrainer(target_classes=["a", "b"]).load_model(report["best_output_dir"]).metadata
+    )
+    assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
+
+
+def test_best_only_keeps_one_seed_directory(tmp_path: Path) -> None:
+    args = toy_arguments(
+        tmp_path, max_seeds=2, min_convergent_seeds=2, saved_seed_runs="best_only", max_steps=100
+    )
+    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    report = json.loads((tmp_path / "seed_report.json").read_text())
+    kept = [s for s in report["seeds"] if Path(s["output_dir"]).exists()]
+    assert [s["seed"] for s in kept] == [report["best_seed"]]
+
+
+def test_keep_seed_runs_returns_every_model(tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, max_seeds=2, min_convergent_seeds=2, keep_seed_runs=True, max_steps=60)
+    result = ToyTrainer(target_classes=["a", "b"], args=args).train()
+    assert isinstance(result, dict) and sorted(result) == [0, 1]
+    assert all(isinstance(m, ModelWithGradiend) for m in result.values())
+
+
+def test_non_convergence_raises_with_per_seed_values(tmp_path: Path) -> None:
+    args = toy_arguments(
+        tmp_path, max_seeds=2, learning_rate=1e-9, max_steps=4, eval_steps=2, fail_on_non_convergence=True
+    )
+    with pytest.raises(NonConvergenceError) as caught:
+        ToyTrainer(target_classes=["a", "b"], args=args).train()
+    message = str(caught.value)
+    assert "0 of 2 seeds converged" in message
+    assert "seed 0:" in message and "seed 1:" in message
+    assert "Try:" in message
+
+
+def test_non_convergence_without_the_flag_still_selects_a_seed(tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, max_seeds=2, learning_rate=1e-9, max_steps=4, eval_steps=2)
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer.train()
+    report = json.loads((tmp_path / "seed_report.json").read_text())
+    assert report["n_converged"] == 0 and len(report["seeds"]) == 2
+    assert Path(trainer.model_path).is_dir()
+
+
+def test_an_interrupted_run_resumes_from_finished_seeds(tmp_path: Path) -> None:
+    args = toy_arguments(
+        tmp_path, max_seeds=2, min_convergent_seeds=2, saved_seed_runs="all_tried", max_steps=60
+    )
+    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    # Simulate a kill after seed 0 finished: seed 1 and the final model are gone.
+    import shutil
+
+    shutil.rmtree(tmp_path / "seeds" / "seed_1")
+    shutil.rmtree(tmp_path / "model")
+    counter = CountRuns()
+    resumed = ToyTrainer(target_classes=["a", "b"], args=args)
+    resumed.train(callbacks=[counter])
+    assert counter.runs == 1, "only the missing seed is trained again"
+    report = json.loads((tmp_path / "seed_report.json").read_text())
+    assert [s["seed"] for s in report["seeds"]] == [0, 1]

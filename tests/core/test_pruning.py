@@ -1,0 +1,63 @@
+"""Pre- and post-pruning: smaller inputs, the feature still learned, rewrites land on the right weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from gradiend_toy import ToyTrainer
+
+from gradiend import PostPruneConfig, PrePruneConfig
+from gradiend.testing import quick_arguments as toy_arguments
+
+
+def test_pre_prune_shrinks_the_input_and_keeps_the_feature(tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, pre_prune_config=PrePruneConfig(n_samples=8, topk=0.1, batch_size=8))
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    full = trainer.param_map.size
+    trainer.train()
+    model = trainer.get_model()
+    assert model.param_map.size == round(0.1 * full)
+    assert model.gradiend.input_dim == model.param_map.size
+    assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
+    reloaded = trainer.load_model(trainer.model_path)
+    assert reloaded.param_map == model.param_map
+
+
+def test_pre_prune_method_keeps_an_absolute_count(tmp_path: Path) -> None:
+    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path))
+    pruned = trainer.pre_prune(PrePruneConfig(n_samples=4, topk=50))
+    assert pruned.size == 50
+    assert trainer.create_model_with_gradiend().gradiend.input_dim == 50
+
+
+def test_post_prune_keeps_the_feature(trained_toy: ToyTrainer, tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, post_prune_config=PostPruneConfig(topk=0.05))
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer.train()
+    model = trainer.get_model()
+    assert model.param_map.size == round(0.05 * trainer.param_map.size)
+    assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
+
+
+def test_a_pruned_model_rewrites_exactly_the_kept_weights(tmp_path: Path) -> None:
+    args = toy_arguments(tmp_path, pre_prune_config=PrePruneConfig(n_samples=4, topk=0.2))
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer.train()
+    model = trainer.get_model()
+    before = {name: p.detach().clone() for name, p in trainer.base_model.named_parameters()}
+    rewritten = model.rewrite(feature_factor=1.0, learning_rate=0.5)
+    delta = model.decoder_delta(1.0)
+    kept = model.param_map.kept_flat_indices()
+    offset = 0
+    for name, parameter in rewritten.named_parameters():
+        change = (parameter.detach() - before[name]).flatten()
+        if name not in kept:
+            assert torch.count_nonzero(change) == 0, f"{name} is not selected and must not change"
+            continue
+        index = kept[name]
+        expected = torch.zeros_like(change)
+        expected[index] = 0.5 * delta[offset : offset + index.numel()]
+        offset += index.numel()
+        torch.testing.assert_close(change, expected)
+    assert offset == model.param_map.size
