@@ -101,6 +101,14 @@ class BaseModelScores:
             ) from None
 
 
+@dataclass
+class ReportSection:
+    """One section of the HTML report: a title and self-contained HTML (no network references)."""
+
+    title: str
+    html: str
+
+
 class FeatureLearningDefinition(ABC):
     """Abstract contract between the generic GRADIEND core and one modality.
 
@@ -243,6 +251,21 @@ class FeatureLearningDefinition(ABC):
         """Neutral rows (label 0, ``type == "neutral"``) for encoder analysis; ``None`` when there are none."""
         return None
 
+    def describe_rows(self, rows: pd.DataFrame) -> list[str]:
+        """One short human-readable description per row (hover text in plots; text, an image id...).
+
+        The default names the row's class and index; modalities override it with the input itself.
+        """
+        return [f"{cls} #{index}" for index, cls in zip(rows.index, rows["feature_class"])]
+
+    def report_sections(self, model_with_gradiend: ModelWithGradiend, output_dir: str) -> list[ReportSection]:
+        """Modality-specific sections of the HTML report (e.g. before/after examples of a rewrite).
+
+        ``output_dir`` is where the report is written (for images the section refers to). The default
+        adds nothing.
+        """
+        return []
+
     def data_fingerprint(self) -> str:
         """A digest of the data's content, for cache keys.
 
@@ -279,5 +302,6 @@ __all__ = [
     "DecoderEvalData",
     "FeatureLearningDefinition",
     "PairedLoss",
+    "ReportSection",
     "normalize_split",
 ]

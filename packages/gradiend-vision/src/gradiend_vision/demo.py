@@ -1,0 +1,94 @@
+"""``gradiend demo vision``: the feature "3 vs 8" in a small CNN trained on scikit-learn's digits.
+
+Trains a GRADIEND, evaluates the encoder (held-out correlation) and the decoder grid, rewrites the CNN to
+strengthen "3", reports class probabilities and neutral accuracy before and after, and writes plots,
+a JSON report and the HTML report under the output directory. About a minute on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gradiend.arguments import TrainingArguments
+from gradiend.utils.atomic import atomic_write_json
+from gradiend_vision.figures import plot_example_encodings
+from gradiend_vision.losses import class_probabilities
+from gradiend_vision.trainer import ImageClassificationTrainer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT = "results/vision-demo"
+
+
+def _mean_probability(trainer: ImageClassificationTrainer, model: torch.nn.Module, on_class: str, target: str) -> float:
+    data = trainer.data
+    index = data.indices("test", [on_class])
+    probs = class_probabilities(model, data.images[torch.as_tensor(index)])
+    return float(probs[:, data.class_index(target)].mean())
+
+
+def _neutral_accuracy(trainer: ImageClassificationTrainer, model: torch.nn.Module) -> float:
+    data = trainer.data
+    others = [c for c in data.class_names if c not in trainer.require_pair()]
+    index = torch.as_tensor(data.indices("test", others))
+    predictions = class_probabilities(model, data.images[index]).argmax(dim=-1)
+    return float((predictions == data.labels[index]).float().mean())
+
+
+def run(output_dir: str | None = None) -> dict[str, Any]:
+    """Run the demo and return its summary (also written to ``demo_report.json``)."""
+    start = time.perf_counter()
+    out = Path(output_dir or DEFAULT_OUTPUT)
+    args = TrainingArguments(
+        experiment_dir=str(out),
+        learning_rate=1e-3,
+        train_batch_size=8,
+        max_steps=300,
+        eval_steps=50,
+        max_seeds=1,
+    )
+    trainer = ImageClassificationTrainer(target_classes=["3", "8"], args=args)
+    first, second = trainer.require_pair()
+    trainer.train()
+    encoder = trainer.evaluate_encoder(split="test", return_df=True)
+    decoder = trainer.evaluate_decoder()
+    rewritten = trainer.rewrite_base_model(decoder_results=decoder, target_class=first)
+    base = trainer.base_model
+    summary: dict[str, Any] = {
+        "feature": f"{first} vs {second}",
+        "held_out_correlation": encoder["correlation"],
+        "mean_by_class": encoder["mean_by_class"],
+        "neutral_mean": encoder["mean_by_type"].get("neutral"),
+        "selected_rewrite": {k: decoder[first][k] for k in ("feature_factor", "learning_rate", "lms", "base_lms")},
+        f"P({first}) on {second} images": {
+            "before": _mean_probability(trainer, base, second, first),
+            "after": _mean_probability(trainer, rewritten, second, first),
+        },
+        "neutral accuracy": {"before": _neutral_accuracy(trainer, base), "after": _neutral_accuracy(trainer, rewritten)},
+    }
+    figures = {
+        "examples": str(plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")),
+        "convergence": str(trainer.plot_training_convergence(show=False)),
+        "encoder_distributions": str(trainer.plot_encoder_distributions(show=False)),
+    }
+    summary["figures"] = figures
+    summary["html_report"] = str(trainer.report())
+    summary["seconds"] = round(time.perf_counter() - start, 1)
+    atomic_write_json(out / "demo_report.json", summary)
+    return summary
+
+
+def main(output_dir: str | None = None) -> int:
+    """Entry point of ``gradiend demo vision``: run and print the summary."""
+    summary = run(output_dir)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+__all__ = ["main", "run"]
