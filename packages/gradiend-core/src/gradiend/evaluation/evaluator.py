@@ -11,11 +11,12 @@ import pandas as pd
 from torch import nn
 
 from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
-from gradiend.evaluation.decoder_grid import DecoderGrid, evaluate_decoder_grid
+from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
 
 if TYPE_CHECKING:
+    from gradiend.executors.base import Executor
     from gradiend.model.with_gradiend import ModelWithGradiend
     from gradiend.trainer.trainer import Trainer
 
@@ -194,11 +195,13 @@ class Evaluator:
         increase_target_probabilities: bool = True,
         plot: bool = False,
         show: bool | None = None,
+        executor: Executor | str | None = None,
     ) -> dict[str, Any]:
         """Grid over feature factors x learning rates; per class the best admissible rewrite.
 
         Returns a dict with one summary per class (``"C"`` to strengthen, ``"C_weaken"`` to weaken)
-        and ``"grid"`` (records of every point, the base model first).
+        and ``"grid"`` (records of every point, the base model first). The grid's groups of points
+        run on ``executor`` (an Executor, ``"local"`` or ``"ray"``; default: ``args.executor``).
         """
         trainer = self.trainer
         args = trainer.args
@@ -214,7 +217,7 @@ class Evaluator:
         grid = self._grid(
             factors, rates, use_cache, eval_batch_size or args.eval_batch_size,
             self.decoder_eval_data(max_size_training_like, max_size_neutral, training_like_df, neutral_df),
-            custom_data=training_like_df is not None or neutral_df is not None,
+            custom_data=training_like_df is not None or neutral_df is not None, executor=executor,
         )  # fmt: skip
         select = selector or summarize_decoder_grid
         results = select(
@@ -243,6 +246,7 @@ class Evaluator:
         eval_data: DecoderEvalData,
         *,
         custom_data: bool,
+        executor: Executor | str | None = None,
     ) -> DecoderGrid:
         trainer = self.trainer
         cache = None if custom_data else self._cache(use_cache)
@@ -259,7 +263,11 @@ class Evaluator:
             cached = cache.load_json(key)
             if cached is not None:
                 return DecoderGrid.from_dict(cached)
-        grid = evaluate_decoder_grid(model, self.score_function(eval_data, batch_size), factors, rates)
+        from gradiend.executors.factory import executor_scope
+        from gradiend.executors.grid import GridWork, evaluate_grid
+
+        with executor_scope(trainer.args, executor) as resolved:
+            grid = evaluate_grid(resolved, GridWork(self, model, eval_data, batch_size), factors, rates)
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())
         return grid

@@ -20,12 +20,14 @@ from gradiend.model.param_map import ParamMap
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
 from gradiend.trainer.default_steps import CoreDefinitionSteps
-from gradiend.trainer.hook_relay import check_hook_plugin, create_hook_relay
+from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, check_hook_plugin, create_hook_relay
+from gradiend.trainer.plotting_mixin import PlottingMixin
 
 if TYPE_CHECKING:
     import pluggy
 
     from gradiend.evaluation.evaluator import Evaluator
+    from gradiend.executors.base import Executor
     from gradiend.training.callbacks import TrainingCallback
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ logger = logging.getLogger(__name__)
 ModelSpec = str | nn.Module | ModelWithGradiend
 
 
-class Trainer(CoreDefinitionSteps, ABC):
+class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
     """Abstract GRADIEND trainer; a modality subclass supplies the definition (data, losses, scores).
 
     Args:
@@ -87,6 +89,28 @@ class Trainer(CoreDefinitionSteps, ABC):
     def __str__(self) -> str:
         """One line naming the trainer, its base model and its pair."""
         return f"{type(self).__name__}(model={self.base_model_path!r}, target_classes={self.target_classes})"
+
+    # --- pickling (executors ship trainers to worker processes) ----------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the hook manager (its plugins travel, and must pickle) and the evaluator."""
+        state = self.__dict__.copy()
+        manager = state.pop("_hook_manager")
+        state["_evaluator"] = None
+        state["_hook_plugins"] = [
+            (name, plugin)
+            for name, plugin in manager.list_name_plugin()
+            if name != DEFAULT_STEPS_PLUGIN_NAME and plugin is not None
+        ]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the state; a fresh hook manager gets the plugins again, in registration order."""
+        plugins = state.pop("_hook_plugins", [])
+        self.__dict__.update(state)
+        self._hook_manager = create_hook_relay()
+        for name, plugin in plugins:
+            self._hook_manager.register(plugin, name=name)
 
     # --- modality lookup -------------------------------------------------------------------------
 
@@ -281,14 +305,20 @@ class Trainer(CoreDefinitionSteps, ABC):
         model: ModelSpec | None = None,
         model_with_gradiend_cls: type[ModelWithGradiend] | None = None,
         callbacks: list[TrainingCallback] | None = None,
+        executor: Executor | str | None = None,
         **training_args_overrides: Any,
     ) -> Trainer | dict[int, ModelWithGradiend]:
         """Train a GRADIEND (pre-prune, seeds, post-prune as the arguments say) and save it.
 
+        Seeds run on ``executor``: an :class:`~gradiend.executors.Executor`, or ``"local"``/``"ray"``
+        (which, like the default, is read from ``args.executor`` and ``args.ray_address``).
         Returns the trainer, or ``{seed: ModelWithGradiend}`` when ``keep_seed_runs`` is set.
         """
         from gradiend.training.orchestration import run_training
 
+        if isinstance(executor, str):
+            training_args_overrides["executor"] = executor
+            executor = None
         if training_args_overrides:
             self._training_args = self.args.with_overrides(**training_args_overrides)
         if model is not None:
@@ -299,6 +329,7 @@ class Trainer(CoreDefinitionSteps, ABC):
             output_dir or self.default_output_dir(),
             callbacks=callbacks,
             model_with_gradiend_cls=model_with_gradiend_cls,
+            executor=executor,
         )
         self._model_path = result.output_dir
         self._model_with_gradiend = result.model

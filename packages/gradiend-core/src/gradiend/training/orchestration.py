@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradiend.arguments import TrainingArguments
+from gradiend.executors.base import Executor
+from gradiend.executors.factory import EXECUTION_ARGUMENTS, executor_scope
+from gradiend.executors.seeds import SeedWork, run_seed_waves
 from gradiend.model.checkpoint import (
     is_gradiend_checkpoint,
     load_training_arguments,
@@ -19,9 +22,7 @@ from gradiend.model.checkpoint import (
 )
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
-from gradiend.training.loop import EncoderEvaluation
-from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs, run_seeds, seed_converged
-from gradiend.training.runner import SeedRun, make_encoder_evaluation, train_seed, validation_rows
+from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs, seed_converged
 from gradiend.utils.atomic import atomic_directory, atomic_write_json
 
 if TYPE_CHECKING:
@@ -57,8 +58,11 @@ def finished_seeds(seeds_dir: Path, args: TrainingArguments, pair: tuple[str, st
     records: dict[int, SeedRecord] = {}
     if not seeds_dir.is_dir():
         return records
+    wanted = _result_arguments(args.to_dict())
     for directory in sorted(seeds_dir.glob("seed_*")):
-        if not is_gradiend_checkpoint(directory) or load_training_arguments(directory) != args.to_dict():
+        if not is_gradiend_checkpoint(directory):
+            continue
+        if _result_arguments(load_training_arguments(directory) or {}) != wanted:
             continue
         stats = load_training_stats(directory) or {}
         seed = stats.get("seed")
@@ -79,6 +83,11 @@ def finished_seeds(seeds_dir: Path, args: TrainingArguments, pair: tuple[str, st
     return records
 
 
+def _result_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments without those that only choose where work runs (so resume works across executors)."""
+    return {k: v for k, v in arguments.items() if k not in EXECUTION_ARGUMENTS}
+
+
 def copy_checkpoint(source: str, destination: str) -> None:
     """Copy a checkpoint directory so that ``destination`` is replaced whole or not at all."""
     with atomic_directory(destination) as staging:
@@ -97,13 +106,6 @@ def cached_model(trainer: Trainer, output_dir: str, fingerprint: str) -> ModelWi
     return trainer.load_model(output_dir)
 
 
-def _validation(trainer: Trainer, args: TrainingArguments, progress: bool) -> EncoderEvaluation | None:
-    if not args.do_eval or args.eval_strategy == "no":
-        return None
-    rows = validation_rows(trainer, args, args.encoder_eval_max_size)
-    return make_encoder_evaluation(trainer, args, rows, progress=progress)
-
-
 def run_training(
     trainer: Trainer,
     args: TrainingArguments,
@@ -112,8 +114,12 @@ def run_training(
     callbacks: Sequence[TrainingCallback] | None = None,
     model_with_gradiend_cls: type[ModelWithGradiend] | None = None,
     progress: bool = True,
+    executor: Executor | str | None = None,
 ) -> TrainingResult:
-    """Train as the arguments say and return where the selected model lives."""
+    """Train as the arguments say and return where the selected model lives.
+
+    Several seeds run on ``executor`` (default: the one ``args.executor`` names); one seed runs here.
+    """
     fingerprint = trainer.cache_fingerprint() if args.use_cache else None
     if fingerprint is not None:
         cached = cached_model(trainer, output_dir, fingerprint)
@@ -121,52 +127,28 @@ def run_training(
             return TrainingResult(output_dir=output_dir, model=cached, seed_models={})
     if args.pre_prune_config is not None and not trainer.param_map.is_pruned:
         trainer.pre_prune(args.pre_prune_config)
-    evaluate = _validation(trainer, args, progress)
-
-    def train_one(seed: int, directory: str) -> SeedRun:
-        model = trainer.create_model_with_gradiend(args=args)
-        if model_with_gradiend_cls is not None:
-            model = model_with_gradiend_cls(
-                model.base_model, model.gradiend, model.param_map, model.base_model_id
-            )
-        if fingerprint is not None:
-            model.metadata["fingerprint"] = fingerprint
-        return train_seed(
-            trainer, args, directory, seed, evaluate=evaluate, model_with_gradiend=model, callbacks=callbacks,
-            progress=progress,
-        )  # fmt: skip
-
+    work = SeedWork(
+        trainer, args, callbacks=callbacks, model_with_gradiend_cls=model_with_gradiend_cls,
+        fingerprint=fingerprint, progress=progress,
+    )  # fmt: skip
     if args.max_seeds == 1:
-        run = train_one(args.seed, output_dir)
+        run = work.train(args.seed, output_dir)
         return TrainingResult(output_dir=output_dir, model=run.model, seed_models={run.seed: run.model})
-    return _run_multi_seed(trainer, args, output_dir, train_one, evaluate)
+    with executor_scope(args, executor) as resolved:
+        return _run_multi_seed(trainer, args, output_dir, work, resolved)
 
 
 def _run_multi_seed(
     trainer: Trainer,
     args: TrainingArguments,
     output_dir: str,
-    train_one: Any,
-    evaluate: EncoderEvaluation | None,
+    work: SeedWork,
+    executor: Executor,
 ) -> TrainingResult:
     pair = trainer.require_pair()
     seeds_dir = seeds_directory(trainer, args, output_dir)
-
-    def validate(run: SeedRun) -> float | None:
-        if evaluate is None:
-            return None
-        correlation = float(evaluate(run.model)["correlation"])
-        run.stats["eval_correlation"] = correlation
-        run.model.save_pretrained(run.output_dir, training_stats=run.stats, arguments=args.to_dict())
-        return correlation
-
-    outcome = run_seeds(
-        args,
-        pair,
-        train_one=lambda seed: train_one(seed, str(seeds_dir / f"seed_{seed}")),
-        validate=validate,
-        finished=finished_seeds(seeds_dir, args, pair),
-    )
+    finished = finished_seeds(seeds_dir, args, pair)
+    outcome = run_seed_waves(executor, work, seeds_dir, pair, finished)
     copy_checkpoint(outcome.best.output_dir, output_dir)
     report = outcome.report(args)
     report["output_dir"] = output_dir
@@ -174,7 +156,11 @@ def _run_multi_seed(
     atomic_write_json(report_dir / SEED_REPORT_NAME, report)
     prune_seed_dirs(outcome, args.saved_seed_runs)
     best_run = outcome.runs.get(outcome.best.seed)
-    model = best_run.model if best_run is not None else trainer.load_model(output_dir)
+    model = (
+        best_run.model
+        if best_run is not None
+        else trainer.load_model(output_dir, model_with_gradiend_cls=work.model_with_gradiend_cls)
+    )
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
     logger.info(
         "multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged})

@@ -1,0 +1,251 @@
+"""Encoder distributions: the encoded value ``h`` of every evaluated row, per class, neutral data included.
+
+Each group is drawn as a violin (the density) over its jittered points, with its mean marked. The
+groups are the feature pair's classes first (blue, vermillion), then further training classes, then
+the neutral data: one group per neutral class, or, with ``target_and_neutral_only=True``, only the
+pair's classes and all neutral rows merged into one grey "neutral" group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+
+from gradiend.evaluation.encoder_metrics import encoded_matrix, is_neutral_type
+from gradiend.plotting.output import finish_figure, new_figure
+from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.style import (
+    DEFAULT_DPI,
+    FIGURE_WIDTH,
+    HIGHLIGHT_COLOR,
+    NEUTRAL_COLOR,
+    REFERENCE_COLOR,
+    class_colors,
+    style_context,
+)
+from gradiend.plotting.training import BOUNDARY
+
+if TYPE_CHECKING:
+    from gradiend.plotting.protocol import PlottableTrainer
+
+NEUTRAL_GROUP = "neutral"
+"""Name of the merged neutral group."""
+
+MAX_POINTS_PER_GROUP = 1500
+"""Points drawn per group in the static figure (a deterministic subsample beyond that)."""
+
+ENCODER_COLUMNS: tuple[str, ...] = ("encoded", "feature_class", "type")
+
+
+@dataclass(frozen=True)
+class EncoderGroup:
+    """One plotted group of rows."""
+
+    name: str
+    neutral: bool
+    color: str
+    values: np.ndarray
+    rows: np.ndarray
+    """Positions (0-based) of the group's rows in the encoder DataFrame."""
+
+
+def encoder_groups(
+    frame: pd.DataFrame, pair: Sequence[str] | None, *, target_and_neutral_only: bool = False
+) -> list[EncoderGroup]:
+    """Split encoder rows into the plotted groups (see the module docstring for the order and colours)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"encoder_df must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in ENCODER_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"encoder_df lacks the column(s) {missing}; it needs {list(ENCODER_COLUMNS)}")
+    if frame.empty:
+        raise ValueError("encoder_df is empty: there are no encoded rows to plot")
+    h = encoded_matrix(frame["encoded"])[:, 0]
+    classes = frame["feature_class"].astype(str).to_numpy()
+    neutral = frame["type"].map(is_neutral_type).to_numpy(dtype=bool)
+    pair_names = [str(p) for p in pair or ()]
+    training_names = [c for c in pair_names if c in set(classes[~neutral])]
+    if not target_and_neutral_only:
+        training_names += sorted(set(classes[~neutral]) - set(pair_names))
+    neutral_names = [NEUTRAL_GROUP] if target_and_neutral_only else sorted(set(classes[neutral]))
+    colors = class_colors(pair_names or None, [*training_names, *neutral_names])
+    groups = []
+    for name in training_names:
+        rows = np.flatnonzero(~neutral & (classes == name))
+        groups.append(EncoderGroup(name, False, colors[name], h[rows], rows))
+    for name in neutral_names if neutral.any() else []:
+        mask = neutral if target_and_neutral_only else neutral & (classes == name)
+        rows = np.flatnonzero(mask)
+        color = NEUTRAL_COLOR if target_and_neutral_only else colors[name]
+        groups.append(EncoderGroup(name, True, color, h[rows], rows))
+    return groups
+
+
+def group_label(group: EncoderGroup) -> str:
+    """Tick label of a group: its name, whether it is neutral, and its size."""
+    if group.neutral and group.name != NEUTRAL_GROUP:
+        return f"{group.name}\n(neutral, n={group.values.size})"
+    return f"{group.name}\n(n={group.values.size})"
+
+
+def jitter(count: int, width: float = 0.36, seed: int = 0) -> np.ndarray:
+    """Deterministic horizontal offsets in ``[-width/2, width/2]`` for ``count`` points."""
+    return np.random.default_rng(seed).uniform(-width / 2, width / 2, size=count)
+
+
+def encoder_distributions_figure(
+    frame: pd.DataFrame,
+    pair: Sequence[str] | None,
+    *,
+    target_and_neutral_only: bool = False,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    show: bool | None = None,
+) -> Figure:
+    """Violins with jittered points of the encoded values per group."""
+    groups = encoder_groups(frame, pair, target_and_neutral_only=target_and_neutral_only)
+    size = figsize or (max(FIGURE_WIDTH * 0.75, 1.6 + 1.1 * len(groups)), 4.6)
+    with style_context():
+        figure = new_figure(size, show=show)
+        ax = figure.subplots()
+        for position, group in enumerate(groups):
+            _draw_group(ax, position, group)
+        for level in (BOUNDARY, -BOUNDARY):
+            ax.axhline(level, color=REFERENCE_COLOR, linestyle=":", linewidth=1.0)
+        ax.axhline(0.0, color=REFERENCE_COLOR, linewidth=0.6)
+        ax.set_xticks(range(len(groups)), [group_label(g) for g in groups])
+        ax.set_xlim(-0.6, len(groups) - 0.4)
+        ax.set_xlabel("group (feature class of the evaluated rows)")
+        ax.set_ylabel("encoding h (unitless)")
+        ax.grid(axis="x", visible=False)
+        ax.plot([], [], marker="D", color=HIGHLIGHT_COLOR, linestyle="none", label="mean")
+        ax.legend(loc="best")
+        ax.set_title(title if title is not None else _default_title(pair, frame))
+    return figure
+
+
+def _default_title(pair: Sequence[str] | None, frame: pd.DataFrame) -> str:
+    width = encoded_matrix(frame["encoded"].head(1)).shape[1]
+    feature = " (feature 0)" if width > 1 else ""
+    if pair is None or len(pair) != 2:
+        return f"Encoder distributions{feature}"
+    return f"Encoder distributions{feature}: {pair[0]} (+1) vs {pair[1]} (-1)"
+
+
+def _draw_group(ax: Axes, position: int, group: EncoderGroup) -> None:
+    values = group.values
+    if values.size >= 2 and float(np.ptp(values)) > 0.0:
+        parts = ax.violinplot([values], positions=[position], widths=0.8, showextrema=False)
+        body = cast("list[PolyCollection]", parts["bodies"])[0]
+        body.set_facecolor(group.color)
+        body.set_edgecolor(group.color)
+        body.set_alpha(0.25)
+    shown = values
+    if values.size > MAX_POINTS_PER_GROUP:
+        shown = values[
+            np.random.default_rng(position).choice(values.size, MAX_POINTS_PER_GROUP, replace=False)
+        ]
+    ax.scatter(
+        position + jitter(shown.size, seed=position),
+        shown,
+        s=10,
+        color=group.color,
+        alpha=0.65,
+        linewidths=0,
+        zorder=3,
+    )
+    ax.plot(
+        [position],
+        [float(values.mean())],
+        marker="D",
+        markersize=7,
+        color=HIGHLIGHT_COLOR,
+        markeredgecolor="white",
+        linestyle="none",
+        zorder=4,
+    )
+
+
+def encodings(
+    trainer: PlottableTrainer,
+    encoder_df: pd.DataFrame | None,
+    split: str,
+    max_size: int | None,
+    encode_kwargs: dict[str, Any],
+) -> pd.DataFrame:
+    """``encoder_df``, or the trainer's encodings of ``split`` when it is None."""
+    if encoder_df is None:
+        return trainer.get_encodings(split, max_size, **encode_kwargs)
+    if encode_kwargs:
+        raise TypeError(
+            f"unexpected argument(s) {sorted(encode_kwargs)}: with encoder_df given nothing is encoded, and "
+            "the plot takes output, show, title, target_and_neutral_only, figsize, dpi"
+        )
+    return encoder_df
+
+
+def plot_encoder_distributions(
+    trainer: PlottableTrainer,
+    encoder_df: pd.DataFrame | None = None,
+    *,
+    output: str | None = None,
+    show: bool | None = None,
+    title: str | None = None,
+    target_and_neutral_only: bool = False,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = DEFAULT_DPI,
+    split: str = "test",
+    max_size: int | None = None,
+    **encode_kwargs: Any,
+) -> str:
+    """Plot the encoder distributions of ``encoder_df`` (default: ``trainer.get_encodings(split)``).
+
+    Args:
+        trainer: the trainer (its pair, its experiment directory, its encodings).
+        encoder_df: an encoder DataFrame (``evaluate_encoder(return_df=True)["encoder_df"]``).
+        output: PNG path (default ``<experiment_dir>/plots/encoder_distributions.png``).
+        show: True displays the figure; None/False only save it.
+        title: figure title (default names the pair).
+        target_and_neutral_only: only the pair's classes and one merged neutral group.
+        figsize: figure size in inches.
+        dpi: resolution (>= 150).
+        split: split encoded when ``encoder_df`` is None.
+        max_size: rows per class encoded when ``encoder_df`` is None.
+        **encode_kwargs: further arguments of ``trainer.get_encodings``.
+
+    Returns:
+        The path of the saved PNG.
+    """
+    frame = encodings(trainer, encoder_df, split, max_size, encode_kwargs)
+    path = resolve_output(
+        PLOT_NAMES["encoder_distributions"], output=output, experiment_dir=trainer.experiment_dir
+    )
+    figure = encoder_distributions_figure(
+        frame,
+        trainer.require_pair(),
+        target_and_neutral_only=target_and_neutral_only,
+        title=title,
+        figsize=figsize,
+        show=show,
+    )
+    return finish_figure(figure, path, dpi=dpi, show=show)
+
+
+__all__ = [
+    "MAX_POINTS_PER_GROUP",
+    "NEUTRAL_GROUP",
+    "EncoderGroup",
+    "encoder_distributions_figure",
+    "encoder_groups",
+    "encodings",
+    "group_label",
+    "jitter",
+    "plot_encoder_distributions",
+]

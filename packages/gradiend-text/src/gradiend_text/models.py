@@ -1,0 +1,113 @@
+"""Loading, inspecting and saving Hugging Face masked and causal language models."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from gradiend_text.fileio import atomic_directory
+from gradiend_text.objectives import resolve_objective
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+logger = logging.getLogger(__name__)
+
+
+def _load_tokenizer(source: str) -> PreTrainedTokenizerBase:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source)
+
+
+def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase, objective: str) -> PreTrainedTokenizerBase:
+    """Check the tokenizer fits ``objective``; a causal LM's tokenizer without pad token pads with EOS."""
+    if objective == "mlm" and tokenizer.mask_token is None:
+        raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has no mask token, so it cannot serve a masked LM")
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:
+            raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has neither a pad nor an EOS token")
+        logger.info("Tokenizer has no pad token; padding with the EOS token %r", tokenizer.eos_token)
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_text_model(
+    model: str | os.PathLike[str] | PreTrainedModel,
+    objective: str = "auto",
+    *,
+    tokenizer: PreTrainedTokenizerBase | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a masked or causal LM and its tokenizer.
+
+    Args:
+        model: a local directory or hub id, or an already loaded ``PreTrainedModel``.
+        objective: ``"auto"`` (detect from the config), ``"mlm"`` or ``"clm"`` (or the published names
+            ``"mlm_mask_token"``/``"clm_next_token"``); picks ``AutoModelForMaskedLM`` or
+            ``AutoModelForCausalLM``.
+        tokenizer: a tokenizer or where to load it from; defaults to the model's own path.
+        dtype: weights dtype when loading (default: as saved).
+
+    Returns:
+        ``(model, tokenizer)``; a causal LM's tokenizer without pad token gets EOS as pad token.
+    """
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, PreTrainedModel
+
+    if isinstance(model, PreTrainedModel):
+        loaded, source = model, model.name_or_path
+        resolved = resolve_objective(objective, loaded)
+    elif isinstance(model, (str, os.PathLike)):
+        source = os.fspath(model)
+        config = AutoConfig.from_pretrained(source)
+        resolved = resolve_objective(objective, config)
+        auto = AutoModelForMaskedLM if resolved == "mlm" else AutoModelForCausalLM
+        loaded = auto.from_pretrained(source, dtype=dtype) if dtype is not None else auto.from_pretrained(source)
+    else:
+        raise TypeError(f"model must be a path, a hub id or a PreTrainedModel, got {type(model).__name__}")
+    if tokenizer is None:
+        if not source:
+            raise ValueError("the model has no name_or_path to load its tokenizer from; pass tokenizer=")
+        tokenizer = source
+    loaded_tokenizer = _load_tokenizer(os.fspath(tokenizer)) if isinstance(tokenizer, (str, os.PathLike)) else tokenizer
+    return loaded, prepare_tokenizer(loaded_tokenizer, resolved)
+
+
+def backbone_parameter_names(model: nn.Module) -> list[str]:
+    """Names (as in ``model.named_parameters()``) of the trainable parameters of the backbone.
+
+    The backbone is ``model.base_model`` (e.g. ``bert``, ``transformer``, ``model``); output heads
+    (``lm_head``, ``cls.predictions`` with its transform) lie outside it and are excluded. An input
+    embedding tied to the output head is a backbone parameter and is listed once.
+    """
+    from transformers import PreTrainedModel
+
+    if not isinstance(model, PreTrainedModel):
+        raise TypeError(f"model must be a transformers PreTrainedModel, got {type(model).__name__}")
+    backbone = model.base_model
+    prefix = "" if backbone is model else f"{model.base_model_prefix}."
+    names = [prefix + name for name, p in backbone.named_parameters() if p.requires_grad]
+    known = dict(model.named_parameters(remove_duplicate=False))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"backbone parameter names {unknown[:3]} are not parameters of {type(model).__name__}")
+    return names
+
+
+def save_text_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, output_dir: str | os.PathLike[str]) -> str:
+    """Save model and tokenizer to ``output_dir`` atomically (temporary sibling directory, then rename).
+
+    The directory loads back with ``AutoModelForMaskedLM``/``AutoModelForCausalLM.from_pretrained``.
+    """
+    with atomic_directory(output_dir) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+    logger.info("Saved %s to %s", type(model).__name__, output_dir)
+    return os.fspath(output_dir)
+
+
+__all__ = ["backbone_parameter_names", "load_text_model", "prepare_tokenizer", "save_text_model"]

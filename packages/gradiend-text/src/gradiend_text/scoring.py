@@ -1,0 +1,196 @@
+"""Scoring a (rewritten) text model: target-class probabilities and the language-modelling score.
+
+Probability of a word at a masked slot: the product of the probabilities of its sub-tokens. For a
+masked LM the word gets one mask token per sub-token and each mask is scored independently (a
+pseudo-joint probability); for a causal LM the sub-tokens are scored by the chain rule with teacher
+forcing (exact). When the row has a ``factual`` word, each candidate word first takes its casing
+(``He`` -> ``She`` at the start of a sentence). A class's probability on a row is the sum over its
+(distinct) words; :func:`target_class_probabilities` averages it over the rows.
+
+The language-modelling score (:func:`language_modeling_score`) is a top-1 accuracy on neutral text:
+for a masked LM on a seeded random 15 % of the non-special tokens of each text (replaced by the mask
+token), for a causal LM on every next token (token ``t + 1`` read from the logits at ``t``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import torch
+from torch import nn
+
+from gradiend_text.encoding import (
+    MASK_PLACEHOLDER,
+    EncodedRow,
+    Objective,
+    TargetBatch,
+    check_objective,
+    collate,
+    encode_row,
+    pad_token_id,
+)
+from gradiend_text.matching import apply_casing
+from gradiend_text.objectives import target_logits
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+@contextmanager
+def evaluation_mode(model: nn.Module) -> Iterator[None]:
+    """Put ``model`` in eval mode without gradients; restore its previous mode afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _score_log_probs(
+    model: nn.Module, encoded: Sequence[EncodedRow], pad_id: int, batch_size: int
+) -> torch.Tensor:
+    """Sum of target log-probabilities per encoded row; rows with identical inputs share one forward row."""
+    input_index: dict[tuple[int, ...], int] = {}
+    for row in encoded:
+        input_index.setdefault(row.input_ids, len(input_index))
+    inputs = list(input_index)
+    users: dict[int, list[int]] = defaultdict(list)
+    for k, row in enumerate(encoded):
+        users[input_index[row.input_ids]].append(k)
+    sums = torch.zeros(len(encoded), dtype=torch.float64)
+    as_long = partial(torch.tensor, dtype=torch.long)
+    for start in range(0, len(inputs), batch_size):
+        chunk = range(start, min(start + batch_size, len(inputs)))
+        padded = collate([EncodedRow(inputs[i], (), ()) for i in chunk], pad_id)
+        members = [k for i in chunk for k in users[i]]
+        batch = TargetBatch(
+            padded.input_ids,
+            padded.attention_mask,
+            as_long([input_index[encoded[k].input_ids] - start for k in members for _ in encoded[k].targets]),
+            as_long([p for k in members for p in encoded[k].positions]),
+            as_long([t for k in members for t in encoded[k].targets]),
+        )
+        log_probs = torch.log_softmax(target_logits(model, batch).double(), dim=-1).cpu()
+        token_scores = log_probs.gather(1, batch.targets.unsqueeze(1)).squeeze(1)
+        sums.index_add_(0, as_long([k for k in members for _ in encoded[k].targets]), token_scores)
+    return sums
+
+
+def target_word_probabilities(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: pd.DataFrame,
+    targets: Mapping[str, Sequence[str]],
+    objective: Objective,
+    batch_size: int = 32,
+    placeholder: str = MASK_PLACEHOLDER,
+) -> pd.DataFrame:
+    """Per row (same index as ``rows``) and per class of ``targets``: the probability of the class's words."""
+    objective = check_objective(objective)
+    if not targets or any(not words for words in targets.values()):
+        raise ValueError(f"targets must map each class to at least one word, got {dict(targets)!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    factuals = rows["factual"].astype(str).tolist() if "factual" in rows.columns else [""] * len(rows)
+    encoded: list[EncodedRow] = []
+    owners: list[tuple[int, str]] = []
+    for r, (masked, factual) in enumerate(zip(rows["masked"].astype(str), factuals)):
+        for cls, words in targets.items():
+            for word in dict.fromkeys(apply_casing(factual, w) if factual else w for w in words):
+                encoded.append(encode_row(tokenizer, masked, word, objective, placeholder))
+                owners.append((r, cls))
+    with evaluation_mode(model):
+        probabilities = _score_log_probs(model, encoded, pad_token_id(tokenizer), batch_size).exp()
+    result = pd.DataFrame(0.0, index=rows.index, columns=list(targets))
+    for (r, cls), p in zip(owners, probabilities.tolist()):
+        result.iloc[r, result.columns.get_loc(cls)] += p
+    return result
+
+
+def target_class_probabilities(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: pd.DataFrame,
+    targets: Mapping[str, Sequence[str]],
+    objective: Objective,
+    batch_size: int = 32,
+    placeholder: str = MASK_PLACEHOLDER,
+) -> dict[str, float]:
+    """Mean over ``rows`` of each class's probability (see the module docstring)."""
+    if len(rows) == 0:
+        raise ValueError("rows is empty")
+    per_row = target_word_probabilities(model, tokenizer, rows, targets, objective, batch_size, placeholder)
+    return {str(cls): float(per_row[cls].mean()) for cls in per_row.columns}
+
+
+def _lms_rows(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    objective: Objective,
+    seed: int,
+    mask_probability: float,
+    max_length: int,
+) -> list[EncodedRow]:
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for text in texts:
+        ids = list(tokenizer(str(text), truncation=True, max_length=max_length)["input_ids"])
+        if objective == "clm":
+            if len(ids) >= 2:
+                rows.append(EncodedRow(tuple(ids), tuple(range(len(ids) - 1)), tuple(ids[1:])))
+            continue
+        special = tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True)
+        candidates = [i for i, s in enumerate(special) if not s]
+        if not candidates:
+            continue
+        k = max(1, round(mask_probability * len(candidates)))
+        chosen = sorted(candidates[int(j)] for j in torch.randperm(len(candidates), generator=generator)[:k])
+        masked = list(ids)
+        for position in chosen:
+            masked[position] = int(tokenizer.mask_token_id)
+        rows.append(EncodedRow(tuple(masked), tuple(chosen), tuple(ids[p] for p in chosen)))
+    return rows
+
+
+def language_modeling_score(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    objective: Objective,
+    batch_size: int = 32,
+    seed: int = 0,
+    mask_probability: float = 0.15,
+    max_length: int = 256,
+) -> float:
+    """Top-1 accuracy on ``texts`` (see the module docstring); batched, padded to the longest text."""
+    objective = check_objective(objective)
+    if objective == "mlm" and tokenizer.mask_token_id is None:
+        raise ValueError("the tokenizer has no mask token; the masked-LM score needs one")
+    if not 0.0 < mask_probability <= 1.0:
+        raise ValueError(f"mask_probability must be in (0, 1], got {mask_probability}")
+    rows = _lms_rows(tokenizer, texts, objective, seed, mask_probability, max_length)
+    if not rows:
+        raise ValueError(f"no scorable tokens in {len(texts)} texts")
+    correct = total = 0
+    with evaluation_mode(model):
+        for start in range(0, len(rows), batch_size):
+            batch = collate(rows[start : start + batch_size], pad_token_id(tokenizer))
+            predicted = target_logits(model, batch).argmax(dim=-1).cpu()
+            correct += int((predicted == batch.targets).sum())
+            total += len(batch.targets)
+    return correct / total
+
+
+__all__ = [
+    "evaluation_mode",
+    "language_modeling_score",
+    "target_class_probabilities",
+    "target_word_probabilities",
+]
