@@ -39,7 +39,7 @@ def test_get_model_before_training_says_what_to_do() -> None:
 
 
 def test_loading_a_directory_that_is_no_checkpoint(tmp_path: Path) -> None:
-    with pytest.raises(CheckpointError, match="config.json"):
+    with pytest.raises(CheckpointError, match=r"config\.json"):
         ToyTrainer(target_classes=["a", "b"]).load_model(str(tmp_path))
 
 

@@ -18,15 +18,21 @@ from gradiend.testing import assert_feature_learned, quick_arguments, set_single
 IN_CORE_ONLY_ENV = importlib.util.find_spec("transformers") is None
 
 
-@pytest.mark.skipif(not IN_CORE_ONLY_ENV, reason="runs in the core_only nox session (transformers is installed here)")
+@pytest.mark.skipif(
+    not IN_CORE_ONLY_ENV, reason="runs in the core_only nox session (transformers is installed here)"
+)
 def test_no_modality_library_is_installed() -> None:
     for name in ("transformers", "tokenizers", "datasets", "torchvision", "gradiend_text", "gradiend_vision"):
-        assert importlib.util.find_spec(name) is None, f"{name} must not be installed in the core-only environment"
+        assert importlib.util.find_spec(name) is None, (
+            f"{name} must not be installed in the core-only environment"
+        )
 
 
 def test_import_gradiend_imports_no_modality_code() -> None:
-    code = "import sys, gradiend; gradiend.Trainer; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
+    code = (
+        "import sys, gradiend; gradiend.Trainer; print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'transformers', 'tokenizers', 'torchvision', 'gradiend_text', 'gradiend_vision', 'datasets'}))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
@@ -111,7 +111,7 @@ def test_a_plugin_can_replace_one_step(tmp_path: Path) -> None:
 
 def test_a_plugin_returning_none_falls_through_to_the_default(tmp_path: Path) -> None:
     class Observer:
-        seen: list[str] = []
+        seen: ClassVar[list[str]] = []
 
         @hookimpl(tryfirst=True)
         def gradiend_decoder_eval_targets(self, trainer: ToyTrainer) -> None:

@@ -1,4 +1,4 @@
-"""TextPredictionTrainer end to end on tiny pre-trained MLM and CLM models, the real SPLADE BERT and SmolLM2."""
+"""TextPredictionTrainer end to end: tiny pre-trained MLM and CLM models, the real SPLADE BERT, SmolLM2."""
 
 from __future__ import annotations
 
@@ -59,7 +59,9 @@ def test_the_feature_is_learned(name: str, request: pytest.FixtureRequest) -> No
 
 
 @pytest.mark.parametrize("name", ["trained_mlm", "trained_clm"])
-def test_strengthening_she_moves_the_probability_and_keeps_utility(name: str, request: pytest.FixtureRequest) -> None:
+def test_strengthening_she_moves_the_probability_and_keeps_utility(
+    name: str, request: pytest.FixtureRequest
+) -> None:
     trainer: TextPredictionTrainer = request.getfixturevalue(name)
     results = trainer.evaluate_decoder(target_class="she")
     entry = results["she"]
@@ -71,7 +73,9 @@ def test_strengthening_she_moves_the_probability_and_keeps_utility(name: str, re
     assert after >= 2 * before, f"P(she) on he-rows {before:.4f} -> {after:.4f}"
 
 
-@pytest.mark.parametrize(("name", "auto_class"), [("trained_mlm", "AutoModelForMaskedLM"), ("trained_clm", "AutoModelForCausalLM")])
+@pytest.mark.parametrize(
+    ("name", "auto_class"), [("trained_mlm", "AutoModelForMaskedLM"), ("trained_clm", "AutoModelForCausalLM")]
+)
 def test_rewritten_model_saves_for_the_auto_classes(
     name: str, auto_class: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -87,7 +91,9 @@ def test_rewritten_model_saves_for_the_auto_classes(
         torch.testing.assert_close(reloaded(**inputs).logits, expected(**inputs).logits)
 
 
-def test_the_contract_holds_for_both_objectives(trained_mlm: TextPredictionTrainer, trained_clm: TextPredictionTrainer) -> None:
+def test_the_contract_holds_for_both_objectives(
+    trained_mlm: TextPredictionTrainer, trained_clm: TextPredictionTrainer
+) -> None:
     check_definition_contract(trained_mlm)
     check_definition_contract(trained_clm)
     assert (trained_mlm.objective, trained_clm.objective) == ("mlm", "clm")
@@ -136,23 +142,35 @@ def test_the_real_splade_bert_loads_and_fulfils_the_contract(splade_path: str, t
     torch.set_num_threads(1)
     data = pd.DataFrame(
         {
-            "masked": [f"yesterday {w} [MASK] went to the market." for w in ("the man said", "my brother said")] * 6
+            "masked": [
+                f"yesterday {w} [MASK] went to the market." for w in ("the man said", "my brother said")
+            ]
+            * 6
             + [f"yesterday {w} [MASK] went to the market." for w in ("the woman said", "my sister said")] * 6,
             "label": ["he"] * 12 + ["she"] * 12,
             "label_class": ["he"] * 12 + ["she"] * 12,
         }
     )
-    trainer = TextPredictionTrainer(model=splade_path, data=data, target_classes=["he", "she"], args=quick_arguments(tmp_path))
+    trainer = TextPredictionTrainer(
+        model=splade_path, data=data, target_classes=["he", "she"], args=quick_arguments(tmp_path)
+    )
     check_definition_contract(trainer)
     assert trainer.objective == "mlm"
     names = trainer.default_parameter_names(trainer.base_model)
     assert names and not any(name.startswith("cls.") for name in names), "the MLM head is excluded"
     mwg = trainer.create_model_with_gradiend()
-    saved = trainer.rewrite_base_model(base_model=mwg, target_class="he", decoder_results={"he": {"feature_factor": 1.0, "learning_rate": 0.0}}, output_dir=str(tmp_path / "splade"))
+    saved = trainer.rewrite_base_model(
+        base_model=mwg,
+        target_class="he",
+        decoder_results={"he": {"feature_factor": 1.0, "learning_rate": 0.0}},
+        output_dir=str(tmp_path / "splade"),
+    )
     from transformers import AutoModelForMaskedLM
 
     reloaded = AutoModelForMaskedLM.from_pretrained(saved)
-    for (name, a), b in zip(trainer.base_model.state_dict().items(), reloaded.state_dict().values()):
+    for (name, a), b in zip(
+        trainer.base_model.state_dict().items(), reloaded.state_dict().values(), strict=True
+    ):
         torch.testing.assert_close(a, b, msg=name)
 
 
@@ -177,7 +195,9 @@ def test_smollm2_pipeline_with_small_sizes(tmp_path: Path) -> None:
         encoder_eval_max_size=10,
         pre_prune_config=PrePruneConfig(n_samples=8, topk=0.01, batch_size=4),
     )
-    trainer = TextPredictionTrainer(model="smollm2-135m", data=rows, target_classes=["he", "she"], args=args, eval_neutral_data=neutral)
+    trainer = TextPredictionTrainer(
+        model="smollm2-135m", data=rows, target_classes=["he", "she"], args=args, eval_neutral_data=neutral
+    )
     trainer.train()
     metrics = trainer.evaluate_encoder(max_size=10)
     assert abs(metrics["correlation"]) >= 0.8

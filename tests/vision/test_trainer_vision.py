@@ -22,7 +22,9 @@ from gradiend_vision.trainer import ImageClassificationTrainer
 def trained(digits, tmp_path_factory: pytest.TempPathFactory) -> ImageClassificationTrainer:  # type: ignore[no-untyped-def]
     torch.set_num_threads(1)
     args = quick_arguments(tmp_path_factory.mktemp("vision-run"), max_steps=200)
-    trainer = ImageClassificationTrainer(model=digits.model, data=digits.data, target_classes=["3", "8"], args=args)
+    trainer = ImageClassificationTrainer(
+        model=digits.model, data=digits.data, target_classes=["3", "8"], args=args
+    )
     trainer.train()
     return trainer
 
@@ -41,7 +43,9 @@ def test_the_pair_feature_is_learned(trained: ImageClassificationTrainer) -> Non
     assert abs(metrics["mean_by_type"]["neutral"]) < 0.5, "other digits encode near zero"
 
 
-def test_the_selected_rewrite_strengthens_the_class_and_keeps_accuracy(trained: ImageClassificationTrainer) -> None:
+def test_the_selected_rewrite_strengthens_the_class_and_keeps_accuracy(
+    trained: ImageClassificationTrainer,
+) -> None:
     results = trained.evaluate_decoder(target_class="3")
     entry = results["3"]
     assert not entry["fallback"]
@@ -55,11 +59,15 @@ def test_the_selected_rewrite_strengthens_the_class_and_keeps_accuracy(trained: 
 
 def test_weakening_lowers_the_class_probability(trained: ImageClassificationTrainer) -> None:
     results = trained.evaluate_decoder(target_class="8", increase_target_probabilities=False)
-    rewritten = trained.rewrite_base_model(decoder_results=results, target_class="8", increase_target_probabilities=False)
+    rewritten = trained.rewrite_base_model(
+        decoder_results=results, target_class="8", increase_target_probabilities=False
+    )
     assert _mean_p(rewritten, trained.data, "8", "8") < _mean_p(trained.base_model, trained.data, "8", "8")
 
 
-def test_rewritten_plain_module_saves_and_reloads(trained: ImageClassificationTrainer, tmp_path: Path) -> None:
+def test_rewritten_plain_module_saves_and_reloads(
+    trained: ImageClassificationTrainer, tmp_path: Path
+) -> None:
     path = trained.rewrite_base_model(target_class="3", output_dir=str(tmp_path / "cnn"))
     reloaded = trained.load_base_model(path)
     expected = trained.rewrite_base_model(target_class="3")
@@ -88,7 +96,9 @@ def test_a_tiny_hugging_face_vit_goes_through_the_whole_pipeline(digits, tmp_pat
     trainer.train()
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
     results = trainer.evaluate_decoder(target_class="0", lrs=[1.0, 0.1, 0.01])
-    saved = trainer.rewrite_base_model(decoder_results=results, target_class="0", output_dir=str(tmp_path / "vit"))
+    saved = trainer.rewrite_base_model(
+        decoder_results=results, target_class="0", output_dir=str(tmp_path / "vit")
+    )
     reloaded = AutoModelForImageClassification.from_pretrained(saved).eval()
     expected = trainer.rewrite_base_model(decoder_results=results, target_class="0").eval()
     x = digits.data.images[:4]
@@ -105,14 +115,16 @@ def test_a_class_missing_from_the_data_is_named(digits) -> None:  # type: ignore
 def test_images_of_the_wrong_shape_are_rejected(digits) -> None:  # type: ignore[no-untyped-def]
     images = np.random.default_rng(0).random((40, 1, 16, 16)).astype(np.float32)
     labels = np.arange(40) % 4
-    with pytest.raises(ValueError, match="shape|size"):
+    with pytest.raises(ValueError, match=r"shape|size"):
         ImageClassificationTrainer(model=digits.model, data=(images, labels), target_classes=[0, 1])
 
 
 def test_data_with_one_class_only_is_rejected(digits) -> None:  # type: ignore[no-untyped-def]
     images = np.zeros((10, 1, 8, 8), dtype=np.float32)
     with pytest.raises(ValueError, match="at least two classes"):
-        ImageClassificationTrainer(model=digits.model, data=(images, np.zeros(10, dtype=int)), target_classes=[0, 1])
+        ImageClassificationTrainer(
+            model=digits.model, data=(images, np.zeros(10, dtype=int)), target_classes=[0, 1]
+        )
 
 
 def test_target_classes_are_required_for_a_custom_model(digits) -> None:  # type: ignore[no-untyped-def]

@@ -80,4 +80,23 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_CORE_EXPORTS])
 
 
-__all__ = sorted(_CORE_EXPORTS)
+__all__ = [
+    "BaseModelScores",
+    "DecoderEvalData",
+    "EarlyStoppingCallback",
+    "Evaluator",
+    "FeatureLearningDefinition",
+    "GradiendModel",
+    "ModelWithGradiend",
+    "NonConvergenceError",
+    "PairedLoss",
+    "ParamMap",
+    "PostPruneConfig",
+    "PrePruneConfig",
+    "Trainer",
+    "TrainingArguments",
+    "TrainingCallback",
+    "hookimpl",
+    "load_training_stats",
+    "set_seed",
+]

@@ -227,7 +227,8 @@ class TrainingArguments(StrictModel):
     def _consistent(self) -> TrainingArguments:
         if self.min_convergent_seeds > self.max_seeds:
             raise ValueError(
-                f"min_convergent_seeds ({self.min_convergent_seeds}) cannot exceed max_seeds ({self.max_seeds})"
+                f"min_convergent_seeds ({self.min_convergent_seeds}) cannot exceed "
+                f"max_seeds ({self.max_seeds})"
             )
         if self.convergent_metric == "loss" and self.convergent_score_threshold is None:
             raise ValueError("convergent_metric='loss' needs convergent_score_threshold (the loss to reach)")

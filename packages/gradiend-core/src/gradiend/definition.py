@@ -158,7 +158,8 @@ class FeatureLearningDefinition(ABC):
         pair = self.pair
         if pair is None:
             raise ValueError(
-                f"target_classes must name exactly two classes (the feature pair), got {self._target_classes!r}"
+                "target_classes must name exactly two classes (the feature pair), "
+                f"got {self._target_classes!r}"
             )
         return pair
 
@@ -248,7 +249,7 @@ class FeatureLearningDefinition(ABC):
         """Save a (rewritten) base model in the modality's native format (atomic directory write)."""
 
     def create_neutral_data(self, split: str = "test", max_size: int | None = None) -> pd.DataFrame | None:
-        """Neutral rows (label 0, ``type == "neutral"``) for encoder analysis; ``None`` when there are none."""
+        """Neutral rows (label 0, ``type == "neutral"``) for encoder analysis; ``None`` if there are none."""
         return None
 
     def describe_rows(self, rows: pd.DataFrame) -> list[str]:
@@ -256,7 +257,7 @@ class FeatureLearningDefinition(ABC):
 
         The default names the row's class and index; modalities override it with the input itself.
         """
-        return [f"{cls} #{index}" for index, cls in zip(rows.index, rows["feature_class"])]
+        return [f"{cls} #{index}" for index, cls in zip(rows.index, rows["feature_class"], strict=True)]
 
     def report_sections(self, model_with_gradiend: ModelWithGradiend, output_dir: str) -> list[ReportSection]:
         """Modality-specific sections of the HTML report (e.g. before/after examples of a rewrite).

@@ -51,7 +51,7 @@ def check_definition_contract(trainer: Trainer) -> None:
         raise AssertionError(
             f"training rows must hold both pair classes {pair}, got {sorted(set(rows['feature_class']))}"
         )
-    labels = dict(zip(rows["feature_class"], rows["label"]))
+    labels = dict(zip(rows["feature_class"], rows["label"], strict=True))
     if labels != {pair[0]: 1.0, pair[1]: -1.0}:
         raise AssertionError(f"labels must be +1 for {pair[0]} and -1 for {pair[1]}, got {labels}")
     base = trainer.base_model

@@ -36,21 +36,42 @@ PROMPTS: tuple[tuple[str, str], ...] = (
     ("The man said that [MASK]", "he"),
     ("My father told me that [MASK]", "he"),
 )
-EXCLUDED_NEUTRAL = ["him", "his", "himself", "her", "hers", "herself", "man", "woman", "boyfriend", "girlfriend"]
+EXCLUDED_NEUTRAL = [
+    "him",
+    "his",
+    "himself",
+    "her",
+    "hers",
+    "herself",
+    "man",
+    "woman",
+    "boyfriend",
+    "girlfriend",
+]
+
+
+MAX_PREFIX_WORDS = 20
+"""Sentences whose target comes after at most this many words (short inputs keep the demo fast)."""
 
 
 def demo_data(max_size_per_class: int = 160, neutral_size: int = 120) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """He/she rows (published merged layout) and neutral sentences from Dreaddit."""
+    """He/she rows (published merged layout) and neutral sentences from Dreaddit, short prefixes only."""
     creator = TextPredictionDataCreator(
         base_data=load_dreaddit_texts(),
         feature_targets=[TextFilterConfig(target="he", id="he"), TextFilterConfig(target="she", id="she")],
         min_left_context_words=3,
         seed=0,
     )
-    rows = creator.generate_training_data(max_size_per_class=max_size_per_class, format="unified")
-    neutral = creator.generate_neutral_data(additional_excluded_words=EXCLUDED_NEUTRAL, max_size=neutral_size)
+    rows = creator.generate_training_data(format="unified")
     assert isinstance(rows, pd.DataFrame)
-    return rows, neutral
+    prefix_words = rows["masked"].str.split("[MASK]", n=1, regex=False).str[0].str.split().str.len()
+    rows = rows[prefix_words <= MAX_PREFIX_WORDS]
+    rows = pd.concat(
+        group.sample(n=min(len(group), max_size_per_class), random_state=0)
+        for _, group in rows.groupby("label_class", sort=True)
+    )
+    neutral = creator.generate_neutral_data(additional_excluded_words=EXCLUDED_NEUTRAL, max_size=neutral_size)
+    return rows.reset_index(drop=True), neutral
 
 
 def prompt_probabilities(trainer: TextPredictionTrainer, model: nn.Module) -> dict[str, dict[str, float]]:
@@ -66,12 +87,18 @@ def prompt_probabilities(trainer: TextPredictionTrainer, model: nn.Module) -> di
 
 
 def arguments(output: Path) -> TrainingArguments:
-    """The demo's arguments: pre-prune to 1 %, lr 1e-3, 200 steps of 4 same-class sentences."""
+    """The demo's arguments: pre-prune to 1 %, lr 1e-3, 150 steps of 4 same-class sentences.
+
+    Source and target are both ``diff``: one backward pass per step (the published default,
+    ``alternative`` -> ``diff``, needs two), which keeps the demo within minutes on a CPU.
+    """
     return TrainingArguments(
         experiment_dir=str(output),
+        source="diff",
+        target="diff",
         learning_rate=1e-3,
         train_batch_size=4,
-        max_steps=200,
+        max_steps=150,
         eval_steps=50,
         encoder_eval_max_size=20,
         max_seeds=1,
@@ -88,7 +115,11 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
     out = Path(output_dir or DEFAULT_OUTPUT)
     rows, neutral = demo_data()
     trainer = TextPredictionTrainer(
-        model="smollm2-135m", data=rows, target_classes=["he", "she"], args=arguments(out), eval_neutral_data=neutral
+        model="smollm2-135m",
+        data=rows,
+        target_classes=["he", "she"],
+        args=arguments(out),
+        eval_neutral_data=neutral,
     )
     trainer.train()
     encoder = trainer.evaluate_encoder(split="test", max_size=30)

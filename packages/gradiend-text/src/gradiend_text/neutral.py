@@ -53,7 +53,8 @@ def masked_neutral_rows(texts: Sequence[str], seed: int = 0, split: str = "test"
 
 def filled_texts(rows: pd.DataFrame, placeholder: str = MASK_PLACEHOLDER) -> list[str]:
     """The original sentences of masked rows (placeholder replaced by the factual word)."""
-    return [str(m).replace(placeholder, str(f), 1) for m, f in zip(rows["masked"], rows["factual"])]
+    pairs = zip(rows["masked"], rows["factual"], strict=True)
+    return [str(masked).replace(placeholder, str(factual), 1) for masked, factual in pairs]
 
 
 __all__ = ["filled_texts", "masked_neutral_rows", "neutral_texts"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from torch import nn
@@ -56,7 +56,7 @@ class TextPredictionTrainer(Trainer):
         n_features, evaluator_class, all_classes: as for :class:`~gradiend.Trainer`.
     """
 
-    MODALITY_NAME = "text"
+    MODALITY_NAME: ClassVar[str | None] = "text"
 
     def __init__(
         self,
@@ -114,7 +114,12 @@ class TextPredictionTrainer(Trainer):
         )
         seed = self.args.seed if random_state is None else random_state
         self.rows = normalize_text_data(
-            data, target_classes, columns=columns, mask_placeholder=mask_placeholder, seed=seed, subset=hf_subset
+            data,
+            target_classes,
+            columns=columns,
+            mask_placeholder=mask_placeholder,
+            seed=seed,
+            subset=hf_subset,
         )
         self.target_classes = list(target_classes[:2]) if target_classes else data_classes(self.rows)[:2]
         self.seed = seed
@@ -128,7 +133,9 @@ class TextPredictionTrainer(Trainer):
     def load_base_model(self, model: str | nn.Module) -> nn.Module:
         """Load the language model and its tokenizer; pick the objective (``auto``: by model type)."""
         if not isinstance(model, (str, PreTrainedModel)):
-            raise TypeError(f"model must be a path, a hub id or a transformers PreTrainedModel, got {type(model)!r}")
+            raise TypeError(
+                f"model must be a path, a hub id or a transformers PreTrainedModel, got {type(model)!r}"
+            )
         dtype = self.args.base_model_dtype if self.args.torch_dtype else None
         loaded, tokenizer = load_text_model(
             model, self.args.prediction_objective, tokenizer=self._tokenizer_spec, dtype=dtype
@@ -200,7 +207,9 @@ class TextPredictionTrainer(Trainer):
 
     def describe_rows(self, rows: pd.DataFrame) -> list[str]:
         """The masked text with its factual word, e.g. ``"[MASK] went home. -> she"``."""
-        return [f"{masked}  →  {factual}" for masked, factual in zip(rows["masked"], rows["factual"])]
+        return [
+            f"{masked}  →  {factual}" for masked, factual in zip(rows["masked"], rows["factual"], strict=True)
+        ]
 
     # --- decoder evaluation ---------------------------------------------------------------------------
 
@@ -208,7 +217,9 @@ class TextPredictionTrainer(Trainer):
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
         """Validation and test rows of the pair; neutral sentences for the utility score."""
-        training_like = _cap_per_class(self._pair_rows(["validation", "test"]), max_size_training_like, self.seed)
+        training_like = _cap_per_class(
+            self._pair_rows(["validation", "test"]), max_size_training_like, self.seed
+        )
         texts = self.neutral_sentences()
         if max_size_neutral is not None:
             texts = texts[:max_size_neutral]
@@ -242,13 +253,15 @@ class TextPredictionTrainer(Trainer):
     # --- report ---------------------------------------------------------------------------------------
 
     def report_sections(self, model_with_gradiend: ModelWithGradiend, output_dir: str) -> list[ReportSection]:
-        """Probabilities of each class's words on example test rows, before and after each selected rewrite."""
+        """Each class's word probabilities on example test rows, before and after each selected rewrite."""
         tokenizer, objective = self._ready()
         rows = _cap_per_class(self._pair_rows("test"), 4, self.seed)
         models: dict[str, nn.Module] = {"base": model_with_gradiend.base_model}
         for name, entry in self.evaluator.last_decoder_results.items():
             if isinstance(entry, dict) and "feature_factor" in entry:
-                models[f"rewrite {name}"] = model_with_gradiend.rewrite(entry["feature_factor"], entry["learning_rate"])
+                models[f"rewrite {name}"] = model_with_gradiend.rewrite(
+                    entry["feature_factor"], entry["learning_rate"]
+                )
         html = probability_table_html(
             rows, models, tokenizer, self._get_decoder_eval_targets(), objective, self.mask_placeholder
         )

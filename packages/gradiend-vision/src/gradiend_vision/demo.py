@@ -26,7 +26,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_OUTPUT = "results/vision-demo"
 
 
-def _mean_probability(trainer: ImageClassificationTrainer, model: torch.nn.Module, on_class: str, target: str) -> float:
+def _mean_probability(
+    trainer: ImageClassificationTrainer, model: torch.nn.Module, on_class: str, target: str
+) -> float:
     data = trainer.data
     index = data.indices("test", [on_class])
     probs = class_probabilities(model, data.images[torch.as_tensor(index)])
@@ -65,15 +67,22 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
         "held_out_correlation": encoder["correlation"],
         "mean_by_class": encoder["mean_by_class"],
         "neutral_mean": encoder["mean_by_type"].get("neutral"),
-        "selected_rewrite": {k: decoder[first][k] for k in ("feature_factor", "learning_rate", "lms", "base_lms")},
+        "selected_rewrite": {
+            k: decoder[first][k] for k in ("feature_factor", "learning_rate", "lms", "base_lms")
+        },
         f"P({first}) on {second} images": {
             "before": _mean_probability(trainer, base, second, first),
             "after": _mean_probability(trainer, rewritten, second, first),
         },
-        "neutral accuracy": {"before": _neutral_accuracy(trainer, base), "after": _neutral_accuracy(trainer, rewritten)},
+        "neutral accuracy": {
+            "before": _neutral_accuracy(trainer, base),
+            "after": _neutral_accuracy(trainer, rewritten),
+        },
     }
     figures = {
-        "examples": str(plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")),
+        "examples": str(
+            plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")
+        ),
         "convergence": str(trainer.plot_training_convergence(show=False)),
         "encoder_distributions": str(trainer.plot_encoder_distributions(show=False)),
     }

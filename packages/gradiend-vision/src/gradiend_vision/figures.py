@@ -7,12 +7,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from gradiend.utils.atomic import atomic_write_bytes  # noqa: E402
-from gradiend_vision.data import ImageData  # noqa: E402
+from gradiend.utils.atomic import atomic_write_bytes
+from gradiend_vision.data import ImageData
 
 
 def _image_array(data: ImageData, index: int) -> np.ndarray:
@@ -38,7 +38,9 @@ def plot_example_encodings(
     if "image_index" not in encoder_df.columns or encoder_df.empty:
         raise ValueError("encoder_df must be a non-empty frame with an 'image_index' column")
     groups = list(dict.fromkeys(encoder_df["feature_class"]))
-    fig, axes = plt.subplots(len(groups), per_group, figsize=(1.4 * per_group, 1.6 * len(groups)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(groups), per_group, figsize=(1.4 * per_group, 1.6 * len(groups)), squeeze=False
+    )
     for row, group in enumerate(groups):
         subset = encoder_df[encoder_df["feature_class"] == group].head(per_group)
         for col in range(per_group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from torch import nn
@@ -49,7 +49,7 @@ class ImageClassificationTrainer(Trainer):
         run_id, n_features, evaluator_class, all_classes, training_args: as for :class:`~gradiend.Trainer`.
     """
 
-    MODALITY_NAME = "vision"
+    MODALITY_NAME: ClassVar[str | None] = "vision"
 
     def __init__(
         self,
@@ -81,7 +81,9 @@ class ImageClassificationTrainer(Trainer):
         )
         base = self.base_model
         loaded = self._loaded
-        processor = image_processor if image_processor is not None else (loaded.image_processor if loaded else None)
+        processor = (
+            image_processor if image_processor is not None else (loaded.image_processor if loaded else None)
+        )
         self.image_processor = processor
         if data is None:
             if self._default_data is None:
@@ -97,7 +99,9 @@ class ImageClassificationTrainer(Trainer):
         )
         if target_classes is None:
             if not (isinstance(model, str) and model == DEFAULT_MODEL):
-                raise ValueError("target_classes is required: name the two classes of the feature, e.g. ['cat', 'dog']")
+                raise ValueError(
+                    "target_classes is required: name the two classes of the feature, e.g. ['cat', 'dog']"
+                )
             target_classes = DIGITS_DEMO_PAIR
         self.target_classes = list(resolve_pair(self.data, target_classes))
         check_model_fits_data(base, self.data)
@@ -125,7 +129,9 @@ class ImageClassificationTrainer(Trainer):
 
     def save_base_model(self, base_model: nn.Module, output_dir: str) -> None:
         """A Hugging Face directory (HF models) or safetensors weights + config (plain modules)."""
-        save_vision_model(base_model, output_dir, image_processor=self.image_processor, class_names=self.data.class_names)
+        save_vision_model(
+            base_model, output_dir, image_processor=self.image_processor, class_names=self.data.class_names
+        )
 
     # --- data -------------------------------------------------------------------------------------
 
@@ -179,7 +185,9 @@ class ImageClassificationTrainer(Trainer):
         models: dict[str, nn.Module] = {"base": model_with_gradiend.base_model}
         for name, entry in self.evaluator.last_decoder_results.items():
             if isinstance(entry, dict) and "feature_factor" in entry:
-                models[f"rewrite {name}"] = model_with_gradiend.rewrite(entry["feature_factor"], entry["learning_rate"])
+                models[f"rewrite {name}"] = model_with_gradiend.rewrite(
+                    entry["feature_factor"], entry["learning_rate"]
+                )
         html = examples_html(self.data, rows, models, pair, max_rows=8)
         return [ReportSection(title="Example images before and after the rewrite", html=html)]
 

@@ -41,7 +41,7 @@ def _check_kind(name: str, kind: str) -> None:
 
 def _grads(loss: torch.Tensor, params: Sequence[nn.Parameter], *, retain_graph: bool) -> list[torch.Tensor]:
     grads = torch.autograd.grad(loss, list(params), retain_graph=retain_graph, allow_unused=True)
-    return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
+    return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)]
 
 
 def _loss_of(kind: str, losses: PairedLoss) -> torch.Tensor:

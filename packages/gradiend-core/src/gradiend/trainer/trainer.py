@@ -116,7 +116,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
 
     @classmethod
     def for_modality(cls, name: str, **kwargs: Any) -> Trainer:
-        """Create the trainer of an installed modality plugin, e.g. ``Trainer.for_modality("text", model=...)``."""
+        """The trainer of an installed modality plugin, e.g. ``Trainer.for_modality("text", model=...)``."""
         from gradiend.plugins.registry import get_registry
 
         trainer_cls = get_registry().get(name).trainer_class()
@@ -384,7 +384,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
     def evaluate_encoder(
         self, model_with_gradiend: ModelWithGradiend | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Encoder metrics (correlation, mean by class and type, accuracy); see ``Evaluator.evaluate_encoder``."""
+        """Encoder metrics (correlation, means by class and type, accuracy); see ``Evaluator``."""
         return self.evaluator.evaluate_encoder(model_with_gradiend=model_with_gradiend, **kwargs)
 
     def evaluate_decoder(self, **kwargs: Any) -> dict[str, Any]:
@@ -395,13 +395,13 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         """``{"encoder": evaluate_encoder(), "decoder": evaluate_decoder()}``."""
         return {"encoder": self.evaluate_encoder(**kwargs), "decoder": self.evaluate_decoder()}
 
-    def encode(self, split: str = "test", max_size: int | None = None) -> list[float]:
+    def encode(self, split: str = "test", max_size: int | None = None) -> list[float | list[float]]:
         """Encoded values of the rows of ``split`` (training rows and neutral rows)."""
         frame = self.get_encodings(split=split, max_size=max_size)
         return [float(v) if not isinstance(v, list) else v for v in frame["encoded"]]
 
     def get_encodings(self, split: str = "test", max_size: int | None = None, **kwargs: Any) -> pd.DataFrame:
-        """The encoder DataFrame (``encoded``, ``label``, ``feature_class``, ``type`` and modality columns)."""
+        """The encoder DataFrame (``encoded``, ``label``, ``feature_class``, ``type``, modality columns)."""
         result = self.evaluate_encoder(split=split, max_size=max_size, return_df=True, **kwargs)
         frame = result["encoder_df"]
         assert isinstance(frame, pd.DataFrame)

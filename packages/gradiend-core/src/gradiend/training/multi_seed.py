@@ -112,7 +112,8 @@ def non_convergence_message(records: list[SeedRecord], args: TrainingArguments) 
     for r in records:
         means = ", ".join(f"{k}={v:+.3f}" for k, v in r.mean_by_class.items())
         lines.append(
-            f"  seed {r.seed}: |correlation| {r.training_score:.4f}, final loss {r.final_loss}, mean by class [{means}]"
+            f"  seed {r.seed}: |correlation| {r.training_score:.4f}, final loss {r.final_loss}, "
+            f"mean by class [{means}]"
         )
     lines.append(
         "Try: a different learning_rate (pruned inputs often need ~1e-3), more steps (max_steps), more or "

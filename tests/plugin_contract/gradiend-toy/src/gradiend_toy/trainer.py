@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -35,7 +35,7 @@ class ToyTrainer(Trainer):
         **kwargs: further Trainer arguments (run_id, n_features, ...).
     """
 
-    MODALITY_NAME = "toy"
+    MODALITY_NAME: ClassVar[str | None] = "toy"
 
     def __init__(
         self,

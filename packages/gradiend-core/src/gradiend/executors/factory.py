@@ -1,0 +1,63 @@
+"""Choosing an executor: from ``TrainingArguments`` (``executor``, ``ray_address``) or from a name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from gradiend.executors.base import Executor
+from gradiend.executors.local import LocalExecutor
+
+if TYPE_CHECKING:
+    from gradiend.arguments import TrainingArguments
+
+EXECUTOR_NAMES: tuple[str, ...] = ("local", "ray")
+"""The names ``TrainingArguments.executor`` accepts."""
+
+EXECUTION_ARGUMENTS: frozenset[str] = frozenset({"executor", "ray_address"})
+"""Arguments that choose where work runs, never what it computes (ignored when resuming seeds)."""
+
+
+def make_executor(name: str, ray_address: str | None = None) -> Executor:
+    """The executor called ``name`` (``"local"`` or ``"ray"``; ``ray_address`` as in RayExecutor)."""
+    if name == "local":
+        return LocalExecutor()
+    if name == "ray":
+        from gradiend.executors.ray_executor import RayExecutor
+
+        return RayExecutor(address=ray_address)
+    raise ValueError(f"executor must be one of {list(EXECUTOR_NAMES)}, got {name!r}")
+
+
+def executor_for(args: TrainingArguments, executor: Executor | str | None = None) -> Executor:
+    """The executor to use: ``executor`` itself, the one it names, or the one ``args.executor`` names.
+
+    A name is combined with ``args.ray_address``.
+    """
+    if isinstance(executor, Executor):
+        return executor
+    if executor is not None and not isinstance(executor, str):
+        raise TypeError(
+            f"executor must be an Executor, a name in {list(EXECUTOR_NAMES)} or None, got {executor!r}"
+        )
+    return make_executor(executor or args.executor, args.ray_address)
+
+
+@contextmanager
+def executor_scope(args: TrainingArguments, executor: Executor | str | None = None) -> Iterator[Executor]:
+    """:func:`executor_for` as a context manager that closes only the executors it created.
+
+    An executor passed in is left open: its owner may use its warm workers again.
+    """
+    if isinstance(executor, Executor):
+        yield executor
+        return
+    created = executor_for(args, executor)
+    try:
+        yield created
+    finally:
+        created.close()
+
+
+__all__ = ["EXECUTION_ARGUMENTS", "EXECUTOR_NAMES", "executor_for", "executor_scope", "make_executor"]

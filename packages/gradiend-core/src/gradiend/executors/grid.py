@@ -1,0 +1,139 @@
+"""The decoder grid as units of work: groups of grid points, each group scored on one worker.
+
+The base model's score and the ``(feature_factor, learning_rate)`` points are split into one
+contiguous group per worker. A worker rewrites its own copy of the base model in place and restores
+it after each point (:func:`~gradiend.evaluation.decoder_grid.evaluate_grid_points`); its model is
+unpickled (or, in process, taken as is) once per worker, not once per point.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gradiend.definition import BaseModelScores, DecoderEvalData
+from gradiend.evaluation.decoder_grid import DecoderGrid, GridPoint, ScoreFn, evaluate_grid_points
+from gradiend.executors.base import Executor, split_groups
+
+if TYPE_CHECKING:
+    from gradiend.evaluation.evaluator import Evaluator
+    from gradiend.model.with_gradiend import ModelWithGradiend
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GridGroup:
+    """One group of work: some grid points, and whether to score the unchanged base model too."""
+
+    points: tuple[tuple[float, float], ...]
+    with_base: bool
+
+
+@dataclass
+class GridState:
+    """A worker's state: the model it rewrites and the function that scores it."""
+
+    model: ModelWithGradiend
+    score: ScoreFn
+    progress: bool
+
+
+class GridWork:
+    """The setup of decoder-grid workers (picklable with the evaluator's trainer).
+
+    Args:
+        evaluator: supplies the scoring function (the trainer's ``gradiend_evaluate_base_model`` hook).
+        model: the base model with its trained GRADIEND.
+        eval_data: the decoder-evaluation data.
+        batch_size: scoring batch size.
+        progress: show a progress bar per group.
+    """
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        model: ModelWithGradiend,
+        eval_data: DecoderEvalData,
+        batch_size: int,
+        progress: bool = True,
+    ) -> None:
+        self.evaluator = evaluator
+        self.model = model
+        self.eval_data = eval_data
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def __call__(self) -> GridState:
+        """Build the worker state (runs once per worker)."""
+        score = self.evaluator.score_function(self.eval_data, self.batch_size)
+        return GridState(self.model, score, self.progress)
+
+
+def evaluate_group(state: GridState, group: GridGroup) -> tuple[BaseModelScores | None, list[GridPoint]]:
+    """Score a group: the base model (when asked), then each point, restoring the weights after each."""
+    base = state.score(state.model.base_model) if group.with_base else None
+    points = evaluate_grid_points(state.model, state.score, list(group.points), progress=state.progress)
+    return base, points
+
+
+def grid_points(
+    feature_factors: Sequence[float], learning_rates: Sequence[float]
+) -> list[tuple[float, float]]:
+    """The ``(f, lr)`` pairs in feature-factor-major order (duplicates dropped, values checked)."""
+    factors = _finite_unique("feature_factors", feature_factors)
+    rates = _finite_unique("learning_rates", learning_rates)
+    return [(f, lr) for f in factors for lr in rates]
+
+
+def evaluate_grid(
+    executor: Executor,
+    work: GridWork,
+    feature_factors: Sequence[float],
+    learning_rates: Sequence[float],
+) -> DecoderGrid:
+    """The decoder grid, its groups run on ``executor`` (one group per worker, the base score first).
+
+    Gives the same grid as :func:`~gradiend.evaluation.decoder_grid.evaluate_decoder_grid`.
+    """
+    points = grid_points(feature_factors, learning_rates)
+    if not executor.in_process:
+        work = GridWork(work.evaluator, work.model, work.eval_data, work.batch_size, progress=False)
+    # Position 0 is the base model, so it counts towards the balance of the groups like a point.
+    groups = split_groups(len(points) + 1, executor.workers, None)
+    items = [
+        GridGroup(points=tuple(points[i - 1] for i in group if i > 0), with_base=0 in group)
+        for group in groups
+    ]
+    start = time.perf_counter()
+    results = executor.map_with_setup(work, evaluate_group, items, group_size=1)
+    logger.info(
+        "decoder grid: base + %d points in %d group(s) on %r took %.2f s",
+        len(points), len(items), executor, time.perf_counter() - start,
+    )  # fmt: skip
+    base = results[0][0]
+    if base is None:
+        raise RuntimeError("the first decoder-grid group did not score the base model")
+    return DecoderGrid(base=base, points=[point for _, group_points in results for point in group_points])
+
+
+def _finite_unique(name: str, values: Sequence[float]) -> list[float]:
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}")
+    result: list[float] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"{name} must hold finite numbers, got {value!r} in {list(values)!r}")
+        if float(value) not in result:
+            result.append(float(value))
+    if not result:
+        raise ValueError(f"{name} must not be empty")
+    return result
+
+
+__all__ = ["GridGroup", "GridState", "GridWork", "evaluate_grid", "evaluate_group", "grid_points"]
