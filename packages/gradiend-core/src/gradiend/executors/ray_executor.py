@@ -97,10 +97,8 @@ class RayPool(WorkerPool[S, T, R], Generic[S, T, R]):
                 while queue and idle:
                     actor = idle.popleft()
                     index, group = queue.popleft()
-                    pending[actor.run.remote(self._id, self._refs, [items[i] for i in group])] = (
-                        actor,
-                        index,
-                    )
+                    ref = actor.run.remote(self._id, self._refs, [items[i] for i in group])
+                    pending[ref] = (actor, index)
                 ready, _ = self._ray.wait(list(pending), num_returns=1, timeout=self._executor.timeout_s)
                 if not ready:
                     raise TimeoutError(
@@ -200,7 +198,10 @@ class RayExecutor(Executor):
         self._actors: list[Any] = []
 
     def connect(self) -> ModuleType:
-        """The ``ray`` module, initialised: joins the running runtime or starts/joins ``address``."""
+        """The ``ray`` module, initialised (``ray.init(address, **init_kwargs)`` when needed).
+
+        A runtime this process already joined is used as it is, whatever ``address`` says.
+        """
         ray = import_ray()
         if not ray.is_initialized():
             logger.info("starting or joining a Ray runtime (address=%r)", self.address)
