@@ -19,14 +19,7 @@ from gradiend.executors.base import Executor, WorkerPool
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.loop import EncoderEvaluation
-from gradiend.training.multi_seed import (
-    MultiSeedOutcome,
-    NonConvergenceError,
-    SeedRecord,
-    non_convergence_message,
-    seed_record,
-    select_best,
-)
+from gradiend.training.multi_seed import MultiSeedOutcome, SeedRecord, conclude, seed_record
 from gradiend.training.runner import SeedRun, make_encoder_evaluation, train_seed, validation_rows
 from gradiend.training.seeding import set_seed
 
@@ -196,13 +189,7 @@ def run_seed_waves(
                 run = _as_run(work, result)
                 runs[run.seed] = run
                 records.append(seed_record(run, args, pair, result.eval_correlation))
-    outcome = MultiSeedOutcome(records=records, best=select_best(records), runs=runs)
-    if outcome.n_converged < args.min_convergent_seeds:
-        message = non_convergence_message(records, args)
-        if args.fail_on_non_convergence:
-            raise NonConvergenceError(message)
-        logger.warning(message)
-    return outcome
+    return conclude(records, runs, args)
 
 
 def _train_wave(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,30 +127,10 @@ def select_best(records: list[SeedRecord]) -> SeedRecord:
     return max(pool, key=lambda r: (r.selection_score, -r.seed))
 
 
-def run_seeds(
-    args: TrainingArguments,
-    pair: tuple[str, str],
-    train_one: Callable[[int], SeedRun],
-    validate: Callable[[SeedRun], float | None],
-    finished: dict[int, SeedRecord] | None = None,
+def conclude(
+    records: list[SeedRecord], runs: dict[int, SeedRun], args: TrainingArguments
 ) -> MultiSeedOutcome:
-    """Train seeds until ``min_convergent_seeds`` converged or ``max_seeds`` were tried.
-
-    ``finished`` holds records of seeds completed by an earlier (interrupted) run: they are not retrained.
-    """
-    records: list[SeedRecord] = []
-    runs: dict[int, SeedRun] = {}
-    for index in range(args.max_seeds):
-        seed = args.seed + index
-        if finished and seed in finished:
-            logger.info("seed %d already finished in an earlier run: reusing it", seed)
-            records.append(finished[seed])
-        else:
-            run = train_one(seed)
-            runs[seed] = run
-            records.append(seed_record(run, args, pair, validate(run)))
-        if sum(r.converged for r in records) >= args.min_convergent_seeds:
-            break
+    """The outcome of the seeds tried; too few converged: raise (``fail_on_non_convergence``) or warn."""
     outcome = MultiSeedOutcome(records=records, best=select_best(records), runs=runs)
     if outcome.n_converged < args.min_convergent_seeds:
         message = non_convergence_message(records, args)
@@ -177,9 +156,9 @@ __all__ = [
     "MultiSeedOutcome",
     "NonConvergenceError",
     "SeedRecord",
+    "conclude",
     "non_convergence_message",
     "prune_seed_dirs",
-    "run_seeds",
     "seed_converged",
     "select_best",
 ]
