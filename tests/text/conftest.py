@@ -1,4 +1,4 @@
-"""Shared fixtures of the text tests: tiny pre-trained LMs (built once per session), real corpora and models."""
+"""Fixtures of the text tests: tiny pre-trained LMs (built once per session), real corpora and models."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from pathlib import Path
 import pytest
 
 from gradiend_text.testing import TinyLM, save_tiny_lm
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: long-running test (real 135M-parameter model); run with -m slow")
 
 
 @pytest.fixture(scope="session")

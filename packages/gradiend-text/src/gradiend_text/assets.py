@@ -50,9 +50,13 @@ def _convert(gguf_folder: Path, output: Path) -> None:
 
     for module in ("gguf", "accelerate"):
         if importlib.util.find_spec(module) is None:
-            raise ImportError(f"converting the SmolLM2 GGUF file needs the package {module!r}: {INSTALL_HINT}")
+            raise ImportError(
+                f"converting the SmolLM2 GGUF file needs the package {module!r}: {INSTALL_HINT}"
+            )
     tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=SMOLLM2_GGUF_FILE)
-    quantized = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=SMOLLM2_GGUF_FILE, dtype=torch.float32)
+    quantized = AutoModelForCausalLM.from_pretrained(
+        gguf_folder, gguf_file=SMOLLM2_GGUF_FILE, dtype=torch.float32
+    )
     config = quantized.config
     if "quantization_config" in config.to_dict():
         del config.quantization_config

@@ -78,7 +78,7 @@ class TextColumns:
 
 def split_counts(n: int, ratios: Sequence[float] = DEFAULT_SPLIT_RATIOS) -> tuple[int, int, int]:
     """Rows per split for ``n`` rows: validation and test get at least one row each when ``n >= 3``."""
-    train_ratio, val_ratio, test_ratio = _check_ratios(ratios)
+    _, val_ratio, test_ratio = _check_ratios(ratios)
     n_val = round(n * val_ratio)
     n_test = round(n * test_ratio)
     if n >= 3:
@@ -91,7 +91,9 @@ def split_counts(n: int, ratios: Sequence[float] = DEFAULT_SPLIT_RATIOS) -> tupl
 def _check_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
     values = tuple(float(r) for r in ratios)
     if len(values) != 3 or any(r < 0 for r in values) or abs(sum(values) - 1.0) > 1e-6:
-        raise ValueError(f"split ratios must be three non-negative numbers summing to 1, got {tuple(ratios)!r}")
+        raise ValueError(
+            f"split ratios must be three non-negative numbers summing to 1, got {tuple(ratios)!r}"
+        )
     return values[0], values[1], values[2]
 
 
@@ -103,7 +105,9 @@ def assign_splits(
     for offset, (_, group) in enumerate(frame.groupby(group_column, sort=True)):
         order = np.random.default_rng(seed + offset).permutation(len(group))
         n_train, n_val, _ = split_counts(len(group), ratios)
-        names = np.array(["train"] * n_train + ["validation"] * n_val + ["test"] * (len(group) - n_train - n_val))
+        names = np.array(
+            ["train"] * n_train + ["validation"] * n_val + ["test"] * (len(group) - n_train - n_val)
+        )
         result.loc[group.index[order]] = names
     return result
 
@@ -126,7 +130,7 @@ def sample_alternatives(factual: pd.Series, other_words: pd.Series, seed: int = 
     forms = _canonical_forms(words)
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(counts), size=len(factual), p=(counts / counts.sum()).to_numpy())
-    return [apply_casing(str(f), forms[str(counts.index[i])]) for f, i in zip(factual, picks)]
+    return [apply_casing(str(f), forms[str(counts.index[i])]) for f, i in zip(factual, picks, strict=True)]
 
 
 def _unified_view(raw: pd.DataFrame, columns: TextColumns) -> pd.DataFrame:
@@ -164,7 +168,9 @@ def data_classes(frame: pd.DataFrame, class_column: str = "feature_class") -> li
 def _resolve_pair(classes: list[str], target_classes: Sequence[str] | None) -> tuple[str, str]:
     if target_classes is None:
         if len(classes) != 2:
-            raise ValueError(f"target_classes must be given when the data has {len(classes)} classes: {classes}")
+            raise ValueError(
+                f"target_classes must be given when the data has {len(classes)} classes: {classes}"
+            )
         return classes[0], classes[1]
     targets = [str(c) for c in target_classes]
     if len(targets) < 2:
@@ -192,7 +198,9 @@ def _pair_alternatives(
         else:
             others = view.loc[view["feature_class"] == other, "factual"]
             part["alternative"] = sample_alternatives(part["factual"], others, seed + index)
-        part["alternative"] = [apply_casing(f, str(a).strip()) for f, a in zip(part["factual"], part["alternative"])]
+        part["alternative"] = [
+            apply_casing(f, str(a).strip()) for f, a in zip(part["factual"], part["alternative"], strict=True)
+        ]
         part["alternative_class"] = other
         rows.append(part)
     return pd.concat(rows)
@@ -215,7 +223,9 @@ def _with_splits(frame: pd.DataFrame, ratios: Sequence[float], seed: int) -> pd.
         frame["split"] = assign_splits(frame, "feature_class", ratios, seed)
         return frame
     if frame["split"].isna().any():
-        raise ValueError(f"the split column has {int(frame['split'].isna().sum())} empty values; fill or drop it")
+        raise ValueError(
+            f"the split column has {int(frame['split'].isna().sum())} empty values; fill or drop it"
+        )
     frame["split"] = [normalize_split(str(s)) for s in frame["split"]]
     return frame
 
@@ -248,7 +258,9 @@ def normalize_text_data(
     view = _unified_view(raw, columns)
     pair = _resolve_pair(data_classes(view), target_classes)
     paired = _pair_alternatives(view, raw, pair, seed)
-    others = view[~view["feature_class"].isin(pair)].drop_duplicates(["masked", "factual", "feature_class"]).copy()
+    others = (
+        view[~view["feature_class"].isin(pair)].drop_duplicates(["masked", "factual", "feature_class"]).copy()
+    )
     others["alternative"] = None
     others["alternative_class"] = None
     frame = pd.concat([paired, others]).sort_index(kind="stable").reset_index(drop=True)

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -41,17 +41,28 @@ from gradiend_text.matching import (
     mask_matches,
 )
 from gradiend_text.sentences import iter_sentences
-from gradiend_text.tables import load_table
+from gradiend_text.tables import TableSource, load_table
 
 logger = logging.getLogger(__name__)
 
-BaseData = Union[str, Path, pd.DataFrame, Sequence[str]]
-"""Raw texts: a list of strings, a DataFrame with ``text_column``, a .csv/.parquet path or a hub id."""
+BaseData: TypeAlias = str | Path | pd.DataFrame | Sequence[str] | TableSource
+"""Raw texts: a list of strings, or a table with ``text_column`` (:data:`gradiend_text.tables.TableSource`:
+a DataFrame, a ``datasets`` object, a .csv/.parquet path or data directory), or a hub dataset id (its
+``split``/``hf_config`` are loaded)."""
 
 FORMATS = ("per_class", "unified", "minimal")
 _RESERVED_IDS = frozenset(
-    {"text", "masked", "label", "token_count", "split", "alternative", "alternative_class", "label_class",
-     "feature_class_id"}
+    {
+        "text",
+        "masked",
+        "label",
+        "token_count",
+        "split",
+        "alternative",
+        "alternative_class",
+        "label_class",
+        "feature_class_id",
+    }
 )
 
 
@@ -67,7 +78,7 @@ class TextFilterConfig:
         min_left_context_words: per-class override of the creator's ``min_left_context_words``.
     """
 
-    targets: list[Union[str, "TextFilterConfig"]] | None = None
+    targets: list[str | TextFilterConfig] | None = None
     target: str | None = None
     id: str | None = None
     mask: str = "[MASK]"
@@ -98,7 +109,9 @@ class TextFilterConfig:
             elif isinstance(item, str) and item.strip():
                 words.append(item.strip())
             else:
-                raise TypeError(f"TextFilterConfig.targets holds {item!r}; use non-empty strings or TextFilterConfig")
+                raise TypeError(
+                    f"TextFilterConfig.targets holds {item!r}; use non-empty strings or TextFilterConfig"
+                )
         return list(dict.fromkeys(words))
 
     @property
@@ -156,17 +169,18 @@ class TextPredictionDataCreator:
     # --- base texts -------------------------------------------------------------------------------
 
     def _load_texts(self, source: BaseData) -> list[str]:
-        if isinstance(source, (str, Path)) and not Path(source).exists() and Path(source).suffix == "":
+        if isinstance(source, (list, tuple)):
+            frame = pd.DataFrame({self.text_column: [str(t) for t in source]})
+        elif isinstance(source, (str, Path)) and not Path(source).exists() and Path(source).suffix == "":
             from datasets import load_dataset
 
-            frame = load_dataset(str(source), self.hf_config, split=self.split).to_pandas()
-        elif isinstance(source, (pd.DataFrame, str, Path)):
-            frame = load_table(source)
+            frame = pd.DataFrame(load_dataset(str(source), self.hf_config, split=self.split).to_pandas())
         else:
-            frame = pd.DataFrame({self.text_column: [str(t) for t in source]})
-        assert isinstance(frame, pd.DataFrame)
+            frame = load_table(source)
         if self.text_column not in frame.columns:
-            raise ValueError(f"text_column {self.text_column!r} is not in the base data columns {list(frame.columns)}")
+            raise ValueError(
+                f"text_column {self.text_column!r} is not in the base data columns {list(frame.columns)}"
+            )
         texts = frame[self.text_column].dropna().astype(str)
         if self.base_max_size is not None and len(texts) > self.base_max_size:
             texts = texts.sample(n=self.base_max_size, random_state=self.seed).sort_index()
@@ -183,7 +197,9 @@ class TextPredictionDataCreator:
     # --- training data ----------------------------------------------------------------------------
 
     def _min_context(self, cfg: TextFilterConfig) -> int:
-        return self.min_left_context_words if cfg.min_left_context_words is None else cfg.min_left_context_words
+        return (
+            self.min_left_context_words if cfg.min_left_context_words is None else cfg.min_left_context_words
+        )
 
     def _match_rows(self) -> tuple[dict[str, list[dict[str, object]]], Counter[str]]:
         rows: dict[str, list[dict[str, object]]] = {cfg.class_id: [] for cfg in self.feature_targets}
@@ -195,7 +211,7 @@ class TextPredictionDataCreator:
             if len(hits) != 1:
                 skipped["ambiguous" if hits else "no_target"] += 1
                 continue
-            (cid, matches), = hits.items()
+            ((cid, matches),) = hits.items()
             cfg = next(c for c in self.feature_targets if c.class_id == cid)
             if len({m.word for m in matches}) > 1:
                 skipped["mixed_forms"] += 1
@@ -203,8 +219,14 @@ class TextPredictionDataCreator:
                 skipped["short_left_context"] += 1
             elif (masked := mask_matches(sentence, matches, cfg.mask)) not in seen[cid]:
                 seen[cid].add(masked)
-                rows[cid].append({"text": sentence, "masked": masked, "label": matches[0].word,
-                                  "token_count": len(matches)})
+                rows[cid].append(
+                    {
+                        "text": sentence,
+                        "masked": masked,
+                        "label": matches[0].word,
+                        "token_count": len(matches),
+                    }
+                )
         return rows, skipped
 
     def _class_frames(self, max_size_per_class: int | None, balance: bool) -> dict[str, pd.DataFrame]:
@@ -237,7 +259,7 @@ class TextPredictionDataCreator:
             frame = frames[own.class_id]
             own_words, other_words = own.words(), other.words()
             if len(own_words) == len(other_words):
-                aligned = {w.casefold(): o for w, o in zip(own_words, other_words)}
+                aligned = {w.casefold(): o for w, o in zip(own_words, other_words, strict=True)}
                 alternatives = [apply_casing(w, aligned[w.casefold()]) for w in frame["label"]]
             else:
                 pool = frames[other.class_id]["label"]
@@ -269,7 +291,9 @@ class TextPredictionDataCreator:
                 ``label_class``, ``split``.
             balance: cut every class to the size of the smallest (seeded); ``False`` keeps all rows.
             output: also write the unified table to this .csv/.parquet path (atomically).
-            train_ratio, val_ratio, test_ratio: split fractions within each class (sum 1).
+            train_ratio: fraction of each class in ``train``.
+            val_ratio: fraction of each class in ``validation``.
+            test_ratio: fraction of each class in ``test`` (the three sum to 1).
             min_rows_per_class_for_split: fewer rows in a class raise an error (0 disables the check).
 
         Raises:
@@ -282,7 +306,8 @@ class TextPredictionDataCreator:
         small = {cid: len(f) for cid, f in frames.items() if len(f) < min_rows_per_class_for_split}
         if small:
             raise ValueError(
-                f"classes {small} have fewer than min_rows_per_class_for_split={min_rows_per_class_for_split} "
+                f"classes {small} have fewer rows than "
+                f"min_rows_per_class_for_split={min_rows_per_class_for_split}; "
                 "rows; add base data or lower min_rows_per_class_for_split"
             )
         for cid, frame in frames.items():

@@ -59,8 +59,12 @@ class TargetBatch:
 
     def to(self, device: torch.device | str) -> TargetBatch:
         """The same batch on ``device``."""
-        return TargetBatch(*(t.to(device) for t in (self.input_ids, self.attention_mask, self.row_index,
-                                                      self.positions, self.targets)))
+        return TargetBatch(
+            *(
+                t.to(device)
+                for t in (self.input_ids, self.attention_mask, self.row_index, self.positions, self.targets)
+            )
+        )
 
 
 def check_objective(objective: str) -> Objective:
@@ -78,7 +82,7 @@ def word_token_ids(tokenizer: PreTrainedTokenizerBase, word: str, leading_space:
     A leading token that decodes to whitespace only (some SentencePiece tokenizers emit one) is dropped.
     """
     ids = list(tokenizer((" " if leading_space else "") + word, add_special_tokens=False)["input_ids"])
-    if len(ids) > 1 and not tokenizer.decode(ids[:1]).strip():
+    if len(ids) > 1 and not str(tokenizer.decode(ids[:1])).strip():
         ids = ids[1:]
     if not ids:
         raise ValueError(f"the tokenizer turns the target word {word!r} into no tokens")
@@ -132,11 +136,14 @@ def encode_clm_row(
     stripped = prefix.rstrip()
     leading_space = bool(stripped) and stripped != prefix
     specials, _ = _special_prefix_suffix(tokenizer)
-    prefix_ids = specials + (list(tokenizer(stripped, add_special_tokens=False)["input_ids"]) if stripped else [])
+    prefix_ids = specials + (
+        list(tokenizer(stripped, add_special_tokens=False)["input_ids"]) if stripped else []
+    )
     if not prefix_ids:
         if tokenizer.bos_token_id is None:
             raise ValueError(
-                f"the prefix before {placeholder!r} is empty in {masked!r} and the tokenizer has no BOS token; "
+                f"the prefix before {placeholder!r} is empty in {masked!r} and the tokenizer has no BOS "
+                "token; "
                 "a causal LM needs left context (raise min_left_context_words when creating data)"
             )
         prefix_ids = [int(tokenizer.bos_token_id)]
@@ -174,7 +181,9 @@ def collate(rows: Sequence[EncodedRow], pad_id: int) -> TargetBatch:
     length = max(len(r.input_ids) for r in rows)
     input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(rows), length), dtype=torch.long)
-    row_index, positions, targets = [], [], []
+    row_index: list[int] = []
+    positions: list[int] = []
+    targets: list[int] = []
     for i, row in enumerate(rows):
         input_ids[i, : len(row.input_ids)] = torch.tensor(row.input_ids, dtype=torch.long)
         attention_mask[i, : len(row.input_ids)] = 1

@@ -27,7 +27,9 @@ def _load_tokenizer(source: str) -> PreTrainedTokenizerBase:
 def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase, objective: str) -> PreTrainedTokenizerBase:
     """Check the tokenizer fits ``objective``; a causal LM's tokenizer without pad token pads with EOS."""
     if objective == "mlm" and tokenizer.mask_token is None:
-        raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has no mask token, so it cannot serve a masked LM")
+        raise ValueError(
+            f"tokenizer {tokenizer.name_or_path!r} has no mask token, so it cannot serve a masked LM"
+        )
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
             raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has neither a pad nor an EOS token")
@@ -66,14 +68,25 @@ def load_text_model(
         config = AutoConfig.from_pretrained(source)
         resolved = resolve_objective(objective, config)
         auto = AutoModelForMaskedLM if resolved == "mlm" else AutoModelForCausalLM
-        loaded = auto.from_pretrained(source, dtype=dtype) if dtype is not None else auto.from_pretrained(source)
+        try:
+            loaded = (
+                auto.from_pretrained(source, dtype=dtype)
+                if dtype is not None
+                else auto.from_pretrained(source)
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"cannot load {source!r} with {auto.__name__} (objective {resolved!r}): {error}"
+            ) from error
     else:
         raise TypeError(f"model must be a path, a hub id or a PreTrainedModel, got {type(model).__name__}")
     if tokenizer is None:
         if not source:
             raise ValueError("the model has no name_or_path to load its tokenizer from; pass tokenizer=")
         tokenizer = source
-    loaded_tokenizer = _load_tokenizer(os.fspath(tokenizer)) if isinstance(tokenizer, (str, os.PathLike)) else tokenizer
+    loaded_tokenizer = (
+        _load_tokenizer(os.fspath(tokenizer)) if isinstance(tokenizer, (str, os.PathLike)) else tokenizer
+    )
     return loaded, prepare_tokenizer(loaded_tokenizer, resolved)
 
 
@@ -94,11 +107,15 @@ def backbone_parameter_names(model: nn.Module) -> list[str]:
     known = dict(model.named_parameters(remove_duplicate=False))
     unknown = [name for name in names if name not in known]
     if unknown:
-        raise ValueError(f"backbone parameter names {unknown[:3]} are not parameters of {type(model).__name__}")
+        raise ValueError(
+            f"backbone parameter names {unknown[:3]} are not parameters of {type(model).__name__}"
+        )
     return names
 
 
-def save_text_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, output_dir: str | os.PathLike[str]) -> str:
+def save_text_model(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, output_dir: str | os.PathLike[str]
+) -> str:
     """Save model and tokenizer to ``output_dir`` atomically (temporary sibling directory, then rename).
 
     The directory loads back with ``AutoModelForMaskedLM``/``AutoModelForCausalLM.from_pretrained``.

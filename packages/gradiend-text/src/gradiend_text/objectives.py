@@ -9,6 +9,7 @@ of equal sub-token count) one forward pass serves both losses; otherwise two are
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -34,10 +35,15 @@ if TYPE_CHECKING:
 PREDICTION_OBJECTIVES: tuple[str, ...] = ("auto", "mlm", "clm", "mlm_mask_token", "clm_next_token")
 """Accepted ``prediction_objective`` values (the last two are the published names of mlm and clm)."""
 
-_ALIASES: dict[str, Objective] = {"mlm": "mlm", "clm": "clm", "mlm_mask_token": "mlm", "clm_next_token": "clm"}
+_ALIASES: dict[str, Objective] = {
+    "mlm": "mlm",
+    "clm": "clm",
+    "mlm_mask_token": "mlm",
+    "clm_next_token": "clm",
+}
 
 
-def _mapping_names(mapping: dict[str, str | tuple[str, ...]]) -> set[str]:
+def _mapping_names(mapping: Mapping[str, str | tuple[str, ...]]) -> set[str]:
     names: set[str] = set()
     for value in mapping.values():
         names.update((value,) if isinstance(value, str) else value)
@@ -45,7 +51,7 @@ def _mapping_names(mapping: dict[str, str | tuple[str, ...]]) -> set[str]:
 
 
 def detect_objective(model: PreTrainedModel | PretrainedConfig) -> Objective:
-    """``"clm"`` or ``"mlm"`` from the model class, else the config's architectures, ``is_decoder``, model type.
+    """``"clm"`` or ``"mlm"``: from the model class, else the config's architectures, ``is_decoder``, type.
 
     Raises:
         ValueError: when none of these says which objective the model has.
@@ -56,7 +62,10 @@ def detect_objective(model: PreTrainedModel | PretrainedConfig) -> Objective:
         MODEL_FOR_MASKED_LM_MAPPING_NAMES,
     )
 
-    causal, masked = _mapping_names(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES), _mapping_names(MODEL_FOR_MASKED_LM_MAPPING_NAMES)
+    causal, masked = (
+        _mapping_names(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES),
+        _mapping_names(MODEL_FOR_MASKED_LM_MAPPING_NAMES),
+    )
     config = model if isinstance(model, PretrainedConfig) else model.config
     names = [] if isinstance(model, PretrainedConfig) else [type(model).__name__]
     for name in [*names, *(config.architectures or [])]:
@@ -107,9 +116,16 @@ def _mean_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Te
 
 
 def _encode(
-    tokenizer: PreTrainedTokenizerBase, rows: pd.DataFrame, column: str, objective: Objective, placeholder: str
+    tokenizer: PreTrainedTokenizerBase,
+    rows: pd.DataFrame,
+    column: str,
+    objective: Objective,
+    placeholder: str,
 ) -> list[EncodedRow]:
-    return [encode_row(tokenizer, str(m), str(w), objective, placeholder) for m, w in zip(rows["masked"], rows[column])]
+    return [
+        encode_row(tokenizer, str(m), str(w), objective, placeholder)
+        for m, w in zip(rows["masked"], rows[column], strict=True)
+    ]
 
 
 def _has_alternatives(rows: pd.DataFrame) -> bool:
@@ -148,10 +164,12 @@ def compute_paired_loss(
     factual = _encode(tokenizer, rows, "factual", objective, placeholder)
     factual_batch = collate(factual, pad)
     if not _has_alternatives(rows):
-        return PairedLoss(factual=_mean_cross_entropy(target_logits(model, factual_batch), factual_batch.targets))
+        return PairedLoss(
+            factual=_mean_cross_entropy(target_logits(model, factual_batch), factual_batch.targets)
+        )
     alternative = _encode(tokenizer, rows, "alternative", objective, placeholder)
     alternative_batch = collate(alternative, pad)
-    if all(f.shares_input(a) for f, a in zip(factual, alternative)):
+    if all(f.shares_input(a) for f, a in zip(factual, alternative, strict=True)):
         logits = target_logits(model, factual_batch)
         return PairedLoss(
             factual=_mean_cross_entropy(logits, factual_batch.targets),

@@ -101,7 +101,7 @@ def target_word_probabilities(
     factuals = rows["factual"].astype(str).tolist() if "factual" in rows.columns else [""] * len(rows)
     encoded: list[EncodedRow] = []
     owners: list[tuple[int, str]] = []
-    for r, (masked, factual) in enumerate(zip(rows["masked"].astype(str), factuals)):
+    for r, (masked, factual) in enumerate(zip(rows["masked"].astype(str), factuals, strict=True)):
         for cls, words in targets.items():
             for word in dict.fromkeys(apply_casing(factual, w) if factual else w for w in words):
                 encoded.append(encode_row(tokenizer, masked, word, objective, placeholder))
@@ -109,7 +109,7 @@ def target_word_probabilities(
     with evaluation_mode(model):
         probabilities = _score_log_probs(model, encoded, pad_token_id(tokenizer), batch_size).exp()
     result = pd.DataFrame(0.0, index=rows.index, columns=list(targets))
-    for (r, cls), p in zip(owners, probabilities.tolist()):
+    for (r, cls), p in zip(owners, probabilities.tolist(), strict=True):
         result.iloc[r, result.columns.get_loc(cls)] += p
     return result
 

@@ -42,13 +42,11 @@ def _from_datasets(data: Any) -> pd.DataFrame | None:
     from datasets import Dataset, DatasetDict
 
     if isinstance(data, Dataset):
-        return data.to_pandas()  # type: ignore[return-value]
+        return pd.DataFrame(data.to_pandas())
     if isinstance(data, DatasetDict):
         frames = []
         for split, part in data.items():
-            frame = part.to_pandas()
-            assert isinstance(frame, pd.DataFrame)
-            frames.append(frame.assign(split=_split_name(str(split))))
+            frames.append(pd.DataFrame(part.to_pandas()).assign(split=_split_name(str(split))))
         return pd.concat(frames, ignore_index=True)
     return None
 
@@ -100,7 +98,9 @@ def _from_class_dict(data: Mapping[str, pd.DataFrame], class_column: str) -> pd.
     return pd.concat(frames, ignore_index=True)
 
 
-def load_table(data: TableSource, *, class_column: str = "label_class", subset: str | None = None) -> pd.DataFrame:
+def load_table(
+    data: TableSource, *, class_column: str = "label_class", subset: str | None = None
+) -> pd.DataFrame:
     """Read ``data`` (see the module docstring) into a new DataFrame.
 
     Args:

@@ -1,7 +1,8 @@
 """Helpers for tests and plugin authors: tiny real language models built offline in seconds.
 
-* :func:`gender_template_frame` / :func:`neutral_sentences`: templated sentences (``"mary said that
-  [MASK] felt tired."``) with one pronoun class per subject, and sentences without pronouns.
+* :func:`gender_template_frame` / :func:`neutral_sentences` (from :mod:`gradiend_text.templates`): templated
+  sentences (``"mary said that [MASK] felt tired."``) with one pronoun class per subject, and sentences
+  without pronouns.
 * :func:`train_wordpiece_tokenizer` (BERT-style, for masked LMs) and :func:`train_bpe_tokenizer`
   (byte-level, GPT-2-style, for causal LMs): tokenizers trained with the ``tokenizers`` library on
   given texts and wrapped as transformers tokenizers.
@@ -14,7 +15,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import random
@@ -29,70 +29,12 @@ import torch
 
 from gradiend_text.encoding import Objective, check_objective
 from gradiend_text.scoring import target_word_probabilities
+from gradiend_text.templates import PREDICATES, SUBJECTS, VERBS, gender_template_frame, neutral_sentences
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 logger = logging.getLogger(__name__)
-
-SUBJECTS: dict[str, tuple[str, ...]] = {
-    "he": ("john", "james", "peter", "david", "the father", "the king", "my brother", "the boy", "the man",
-           "the husband", "the son", "the uncle"),
-    "she": ("mary", "linda", "susan", "emma", "the mother", "the queen", "my sister", "the girl", "the woman",
-            "the wife", "the daughter", "the aunt"),
-    "they": ("the parents", "the kids", "my friends", "the doctors", "the students", "the players",
-             "the neighbours", "the teachers", "our guests", "the twins", "the workers", "the children"),
-}
-"""Subjects per pronoun class; the templates fill one of them before the masked pronoun."""
-
-VERBS: tuple[str, ...] = ("said that", "thought that", "told me that", "knew that", "hoped that", "wrote that",
-                          "explained that", "felt that")
-PREDICATES: tuple[str, ...] = ("felt tired", "would come later", "had left early", "could help us",
-                               "liked the food", "might be late", "lost the keys", "saw the film",
-                               "would call soon", "had a new car")
-_NOUNS = ("the cat", "the dog", "a bird", "the car", "the train", "a small boat", "the old house", "the river")
-_ACTIONS = ("sat on", "ran to", "stopped near", "moved past", "stood by", "looked at", "waited at")
-_PLACES = ("the mat", "the park", "the station", "the bridge", "the door", "the hill", "the market")
-
-
-def _template_combinations(cls: str) -> list[tuple[str, str, str]]:
-    return list(itertools.product(SUBJECTS[cls], VERBS, PREDICATES))
-
-
-def gender_template_frame(
-    n_per_class: int,
-    seed: int = 0,
-    classes: Sequence[str] = ("he", "she", "they"),
-    exclude: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Templated rows ``"{subject} {verb} [MASK] {predicate}."`` in the published merged layout.
-
-    Columns: ``text`` (filled sentence), ``masked``, ``label`` (the pronoun) and ``label_class`` (the
-    class, named after its pronoun). ``exclude``: rows whose ``masked`` text must not be drawn again
-    (to build held-out templates). Raises when fewer than ``n_per_class`` templates remain.
-    """
-    unknown = [c for c in classes if c not in SUBJECTS]
-    if unknown:
-        raise ValueError(f"classes {unknown} are unknown; choose from {list(SUBJECTS)}")
-    taken = set() if exclude is None else set(exclude["masked"])
-    rng = random.Random(seed)
-    rows = []
-    for cls in classes:
-        pool = [c for c in _template_combinations(cls) if f"{c[0]} {c[1]} [MASK] {c[2]}." not in taken]
-        if len(pool) < n_per_class:
-            raise ValueError(f"only {len(pool)} unused templates remain for {cls!r}, asked for {n_per_class}")
-        for subject, verb, predicate in rng.sample(pool, n_per_class):
-            masked = f"{subject} {verb} [MASK] {predicate}."
-            rows.append({"text": masked.replace("[MASK]", cls), "masked": masked, "label": cls, "label_class": cls})
-    return pd.DataFrame(rows)
-
-
-def neutral_sentences(n: int, seed: int = 0) -> list[str]:
-    """``n`` distinct templated sentences without pronouns (``"the cat sat on the mat."``)."""
-    combos = list(itertools.product(_NOUNS, _ACTIONS, _PLACES))
-    if n > len(combos):
-        raise ValueError(f"n must be <= {len(combos)}, got {n}")
-    return [f"{a} {b} {c}." for a, b, c in random.Random(seed).sample(combos, n)]
 
 
 def train_wordpiece_tokenizer(texts: Sequence[str], vocab_size: int = 400) -> PreTrainedTokenizerFast:
@@ -104,14 +46,22 @@ def train_wordpiece_tokenizer(texts: Sequence[str], vocab_size: int = 400) -> Pr
     backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     backend.normalizer = normalizers.BertNormalizer(lowercase=True)
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
+    backend.train_from_iterator(
+        texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    )
     cls_id, sep_id = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
     backend.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     backend.decoder = decoders.WordPiece()
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
         mask_token="[MASK]",
     )
 
@@ -124,18 +74,25 @@ def train_bpe_tokenizer(texts: Sequence[str], vocab_size: int = 600) -> PreTrain
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
-    backend.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=["<|endoftext|>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    ))
+    backend.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            special_tokens=["<|endoftext|>", "<pad>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, bos_token="<|endoftext|>", eos_token="<|endoftext|>", unk_token="<|endoftext|>",
+        tokenizer_object=backend,
+        bos_token="<|endoftext|>",
+        eos_token="<|endoftext|>",
+        unk_token="<|endoftext|>",
         pad_token="<pad>",
     )
 
 
 def tiny_bert_mlm(
-    tokenizer: PreTrainedTokenizerFast, hidden_size: int = 64, num_layers: int = 2, seed: int = 0
+    tokenizer: PreTrainedTokenizerBase, hidden_size: int = 64, num_layers: int = 2, seed: int = 0
 ) -> PreTrainedModel:
     """A randomly initialised ``BertForMaskedLM`` for ``tokenizer`` (2 heads, 64 positions, no dropout).
 
@@ -145,24 +102,39 @@ def tiny_bert_mlm(
     from transformers import BertConfig, BertForMaskedLM
 
     config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=num_layers, num_attention_heads=2,
-        intermediate_size=4 * hidden_size, max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
-        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, initializer_range=0.1,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=2,
+        intermediate_size=4 * hidden_size,
+        max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        initializer_range=0.1,
     )
     torch.manual_seed(seed)
     return BertForMaskedLM(config)
 
 
 def tiny_gpt2_clm(
-    tokenizer: PreTrainedTokenizerFast, hidden_size: int = 64, num_layers: int = 2, seed: int = 0
+    tokenizer: PreTrainedTokenizerBase, hidden_size: int = 64, num_layers: int = 2, seed: int = 0
 ) -> PreTrainedModel:
-    """A randomly initialised ``GPT2LMHeadModel`` sized for ``tokenizer`` (2 heads, 64 positions, no dropout)."""
+    """A randomly initialised ``GPT2LMHeadModel`` for ``tokenizer`` (2 heads, 64 positions, no dropout)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=64, n_embd=hidden_size, n_layer=num_layers, n_head=2,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+        vocab_size=len(tokenizer),
+        n_positions=64,
+        n_embd=hidden_size,
+        n_layer=num_layers,
+        n_head=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
     )
     torch.manual_seed(seed)
     return GPT2LMHeadModel(config)
@@ -177,7 +149,7 @@ def _batches(texts: Sequence[str], batch_size: int, rng: random.Random) -> Itera
 
 
 def _pretraining_batch(
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     texts: list[str],
     objective: Objective,
     focus_ids: torch.Tensor,
@@ -187,7 +159,11 @@ def _pretraining_batch(
     encoded = tokenizer(texts, padding=True, return_tensors="pt", return_special_tokens_mask=True)
     input_ids, attention = encoded["input_ids"], encoded["attention_mask"]
     if objective == "clm":
-        return {"input_ids": input_ids, "attention_mask": attention, "labels": input_ids.masked_fill(attention == 0, -100)}
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention,
+            "labels": input_ids.masked_fill(attention == 0, -100),
+        }
     special = encoded["special_tokens_mask"].bool() | (attention == 0)
     focus = torch.isin(input_ids, focus_ids)
     chosen = ((torch.rand(input_ids.shape, generator=generator) < mask_probability) | focus) & ~special
@@ -197,7 +173,7 @@ def _pretraining_batch(
 
 def pretrain_tiny_lm(
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
     steps: int = 300,
     seed: int = 0,
@@ -224,13 +200,17 @@ def pretrain_tiny_lm(
         raise ValueError(f"need at least batch_size={batch_size} texts, got {len(texts)}")
     rng, generator = random.Random(seed), torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / max(warmup_steps, 1)))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / max(warmup_steps, 1))
+    )
     word_ids = [i for word in focus_words for i in tokenizer(word, add_special_tokens=False)["input_ids"]]
     focus_ids = torch.tensor(word_ids, dtype=torch.long)
     batches = _batches(texts, batch_size, rng)
     for step in range(1, steps + 1):
         model.train()
-        batch = _pretraining_batch(tokenizer, next(batches), objective, focus_ids, mask_probability, generator)
+        batch = _pretraining_batch(
+            tokenizer, next(batches), objective, focus_ids, mask_probability, generator
+        )
         loss = model(**batch).loss
         optimizer.zero_grad()
         loss.backward()
@@ -246,14 +226,15 @@ def pretrain_tiny_lm(
 
 def class_prediction_accuracy(
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     rows: pd.DataFrame,
     targets: dict[str, list[str]],
     objective: Objective,
 ) -> float:
     """Share of ``rows`` whose most probable class (over ``targets``) is the row's ``label_class``."""
-    probabilities = target_word_probabilities(model, tokenizer, rows.drop(columns=["label"], errors="ignore"),
-                                              targets, objective)
+    probabilities = target_word_probabilities(
+        model, tokenizer, rows.drop(columns=["label"], errors="ignore"), targets, objective
+    )
     return float((probabilities.idxmax(axis=1) == rows["label_class"]).mean())
 
 
@@ -278,22 +259,29 @@ def build_tiny_lm(
     max_steps: int = 800,
     classes: Sequence[str] = ("he", "she", "they"),
     min_accuracy: float = 0.9,
+    stop_accuracy: float = 0.98,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """A tiny pre-trained MLM (BERT) or CLM (GPT-2) on pronoun templates plus neutral sentences.
 
-    Pre-training stops as soon as the model predicts the right class (argmax over the pronouns) on at
-    least ``min_accuracy`` of 60 held-out templates per class, checked every 50 steps.
+    Pre-training stops once the model predicts the right class (argmax over the pronouns) on at least
+    ``stop_accuracy`` of 60 held-out templates per class (checked every 50 steps) or after
+    ``max_steps``; the margin above ``min_accuracy`` keeps other held-out templates above it too.
 
     Raises:
-        RuntimeError: when ``max_steps`` steps do not reach ``min_accuracy``.
+        RuntimeError: when the held-out accuracy ends below ``min_accuracy``.
     """
     objective = check_objective(objective)
     with single_thread():
-        return _build_tiny_lm(objective, seed, max_steps, classes, min_accuracy)
+        return _build_tiny_lm(objective, seed, max_steps, classes, min_accuracy, stop_accuracy)
 
 
 def _build_tiny_lm(
-    objective: Objective, seed: int, max_steps: int, classes: Sequence[str], min_accuracy: float
+    objective: Objective,
+    seed: int,
+    max_steps: int,
+    classes: Sequence[str],
+    min_accuracy: float,
+    stop_accuracy: float,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     train = gender_template_frame(120, seed=seed, classes=classes)
     held_out = gender_template_frame(60, seed=seed + 1, classes=classes, exclude=train)
@@ -310,14 +298,23 @@ def _build_tiny_lm(
 
     def good_enough() -> bool:
         accuracy[0] = class_prediction_accuracy(model, tokenizer, held_out, targets, objective)
-        return accuracy[0] >= min_accuracy
+        return accuracy[0] >= stop_accuracy
 
-    steps = pretrain_tiny_lm(model, tokenizer, corpus, steps=max_steps, seed=seed, objective=objective,
-                             focus_words=classes, stop_when=good_enough)
+    steps = pretrain_tiny_lm(
+        model,
+        tokenizer,
+        corpus,
+        steps=max_steps,
+        seed=seed,
+        objective=objective,
+        focus_words=classes,
+        stop_when=good_enough,
+    )
     logger.info("Tiny %s: held-out class accuracy %.3f after %d steps", objective, accuracy[0], steps)
     if accuracy[0] < min_accuracy:
         raise RuntimeError(
-            f"tiny {objective} reached only {accuracy[0]:.3f} held-out accuracy (< {min_accuracy}) in {steps} steps"
+            f"tiny {objective} reached only {accuracy[0]:.3f} held-out accuracy (< {min_accuracy}) "
+            f"in {steps} steps"
         )
     return model, tokenizer
 
@@ -345,8 +342,8 @@ def save_tiny_lm(objective: Objective, folder: str | os.PathLike[str], seed: int
 __all__ = [
     "PREDICATES",
     "SUBJECTS",
-    "TinyLM",
     "VERBS",
+    "TinyLM",
     "build_tiny_lm",
     "class_prediction_accuracy",
     "gender_template_frame",

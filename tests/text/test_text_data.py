@@ -24,7 +24,11 @@ def test_merged_frame_gets_alternatives_labels_type_and_seeded_splits() -> None:
     assert list(frame.columns) == list(OUTPUT_COLUMNS)
     male, female = frame[frame["feature_class"] == "M"], frame[frame["feature_class"] == "F"]
     assert set(male["alternative"]) == {"she"} and set(female["alternative"]) == {"He"}  # casing of factual
-    assert set(male["alternative_class"]) == {"F"} and set(male["label"]) == {1.0} and set(female["label"]) == {-1.0}
+    assert (
+        set(male["alternative_class"]) == {"F"}
+        and set(male["label"]) == {1.0}
+        and set(female["label"]) == {-1.0}
+    )
     assert set(frame["type"]) == {"training"}
     assert male["split"].value_counts().to_dict() == {"train": 16, "validation": 2, "test": 2}
     pd.testing.assert_frame_equal(frame, normalize_text_data(_merged(), ["M", "F"], seed=1))
@@ -39,36 +43,46 @@ def test_pair_order_sets_the_sign_and_is_inferred_for_two_classes() -> None:
 
 
 def test_explicit_alternatives_and_split_aliases() -> None:
-    data = pd.DataFrame({
-        "masked": ["a [MASK] b", "c [MASK] d", "e [MASK] f"],
-        "label": ["his", "her", "his"],
-        "label_class": ["M", "F", "M"],
-        "alternative": ["her", "his", "hers"],
-        "alternative_class": ["F", "M", "N"],  # M -> N is not the pair's transition: dropped
-        "split": ["train", "val", "test"],
-    })
+    data = pd.DataFrame(
+        {
+            "masked": ["a [MASK] b", "c [MASK] d", "e [MASK] f"],
+            "label": ["his", "her", "his"],
+            "label_class": ["M", "F", "M"],
+            "alternative": ["her", "his", "hers"],
+            "alternative_class": ["F", "M", "N"],  # M -> N is not the pair's transition: dropped
+            "split": ["train", "val", "test"],
+        }
+    )
     frame = normalize_text_data(data, ["M", "F"])
     assert frame[["factual", "alternative", "split"]].values.tolist() == [
-        ["his", "her", "train"], ["her", "his", "validation"]
+        ["his", "her", "train"],
+        ["her", "his", "validation"],
     ]
 
 
 def test_paired_class_columns_give_the_alternative() -> None:
-    data = pd.DataFrame({
-        "masked": ["the [MASK] car", "the [MASK] tree"],
-        "label": ["colour", "color"],
-        "label_class": ["BE", "AE"],
-        "BE": ["colour", "colour"],
-        "AE": ["color", "color"],
-    })
+    data = pd.DataFrame(
+        {
+            "masked": ["the [MASK] car", "the [MASK] tree"],
+            "label": ["colour", "color"],
+            "label_class": ["BE", "AE"],
+            "BE": ["colour", "colour"],
+            "AE": ["color", "color"],
+        }
+    )
     frame = normalize_text_data(data, ["BE", "AE"], split_ratios=(1.0, 0.0, 0.0))
     assert frame["alternative"].tolist() == ["color", "colour"]
     assert set(frame["split"]) == {"train"}
 
 
 def test_other_classes_get_label_zero_and_no_alternative() -> None:
-    data = pd.concat([_merged(5), pd.DataFrame({"masked": ["x [MASK] y"] * 2, "label": ["they"] * 2,
-                                               "label_class": ["P"] * 2})], ignore_index=True)
+    data = pd.concat(
+        [
+            _merged(5),
+            pd.DataFrame({"masked": ["x [MASK] y"] * 2, "label": ["they"] * 2, "label_class": ["P"] * 2}),
+        ],
+        ignore_index=True,
+    )
     frame = normalize_text_data(data, ["M", "F"])
     plural = frame[frame["feature_class"] == "P"]
     assert len(plural) == 1  # duplicates of non-pair rows are kept once
@@ -78,8 +92,13 @@ def test_other_classes_get_label_zero_and_no_alternative() -> None:
 
 
 def test_weighted_alternatives_from_several_words() -> None:
-    data = pd.DataFrame({"masked": ["[MASK] x"] * 40, "label": ["he"] * 20 + ["she"] * 15 + ["her"] * 5,
-                         "label_class": ["M"] * 20 + ["F"] * 20})
+    data = pd.DataFrame(
+        {
+            "masked": ["[MASK] x"] * 40,
+            "label": ["he"] * 20 + ["she"] * 15 + ["her"] * 5,
+            "label_class": ["M"] * 20 + ["F"] * 20,
+        }
+    )
     frame = normalize_text_data(data, ["M", "F"], seed=0)
     drawn = frame.loc[frame["feature_class"] == "M", "alternative"]
     assert set(drawn) <= {"she", "her"} and drawn.value_counts()["she"] > drawn.value_counts().get("her", 0)
@@ -92,12 +111,16 @@ def test_sources_per_class_dict_dataset_dict_disk_and_csv(tmp_path: Path) -> Non
     from_dict = normalize_text_data(per_class, ["M", "F"])
     assert sorted(from_dict["masked"]) == sorted(expected["masked"])
     with_split = merged.assign(split=["train", "test"] * 10)
-    dataset_dict = DatasetDict({
-        "train": Dataset.from_pandas(with_split[with_split["split"] == "train"].drop(columns="split"),
-                                     preserve_index=False),
-        "val": Dataset.from_pandas(with_split[with_split["split"] == "test"].drop(columns="split"),
-                                   preserve_index=False),
-    })
+    dataset_dict = DatasetDict(
+        {
+            "train": Dataset.from_pandas(
+                with_split[with_split["split"] == "train"].drop(columns="split"), preserve_index=False
+            ),
+            "val": Dataset.from_pandas(
+                with_split[with_split["split"] == "test"].drop(columns="split"), preserve_index=False
+            ),
+        }
+    )
     frame = normalize_text_data(dataset_dict, ["M", "F"])
     assert frame["split"].value_counts().to_dict() == {"train": 10, "validation": 10}
     dataset_dict.save_to_disk(str(tmp_path / "hf"))
@@ -122,14 +145,18 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(ValueError, match=r"target_classes \['X'\] do not occur"):
         normalize_text_data(_merged(), ["M", "X"])
     with pytest.raises(ValueError, match="1 rows have no '\\[MASK\\]' placeholder"):
-        normalize_text_data(pd.concat([_merged(2), pd.DataFrame(
-            {"masked": ["no slot"], "label": ["he"], "label_class": ["M"]})]), ["M", "F"])
+        normalize_text_data(
+            pd.concat(
+                [_merged(2), pd.DataFrame({"masked": ["no slot"], "label": ["he"], "label_class": ["M"]})]
+            ),
+            ["M", "F"],
+        )
     with pytest.raises(ValueError, match="split must be one of"):
         normalize_text_data(_merged(1).assign(split="holdout"), ["M", "F"])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         normalize_text_data("missing/training.csv")
     with pytest.raises(TypeError, match="data must be a pandas DataFrame"):
-        normalize_text_data(42)  # type: ignore[arg-type]
+        normalize_text_data(42)
 
 
 def test_split_helpers() -> None:

@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 import torch
 
-from gradiend_text.scoring import language_modeling_score, target_class_probabilities, target_word_probabilities
+from gradiend_text.scoring import (
+    language_modeling_score,
+    target_class_probabilities,
+    target_word_probabilities,
+)
 from gradiend_text.testing import TinyLM, gender_template_frame, neutral_sentences
 
 TARGETS = {"he": ["he"], "she": ["she"], "they": ["they"]}
@@ -22,14 +26,17 @@ def test_class_probabilities_follow_the_subject(tiny: TinyLM) -> None:
     per_row = target_word_probabilities(tiny.model, tiny.tokenizer, rows, TARGETS, tiny.objective)
     assert list(per_row.index) == list(rows.index) and ((per_row > 0) & (per_row <= 1)).all().all()
     for cls in TARGETS:
-        mine = target_class_probabilities(tiny.model, tiny.tokenizer, rows[rows["label_class"] == cls], TARGETS,
-                                          tiny.objective)
+        mine = target_class_probabilities(
+            tiny.model, tiny.tokenizer, rows[rows["label_class"] == cls], TARGETS, tiny.objective
+        )
         assert mine[cls] > 0.5 and mine[cls] == max(mine.values())
 
 
 def test_probabilities_do_not_depend_on_batch_size(tiny: TinyLM) -> None:
     rows = gender_template_frame(4, seed=3).rename(columns={"label": "factual"})
-    rows.loc[0, "masked"] = "the dog ran to the park and " + rows.loc[0, "masked"]  # a longer row forces padding
+    rows.loc[0, "masked"] = (
+        "the dog ran to the park and " + rows.loc[0, "masked"]
+    )  # a longer row forces padding
     one = target_word_probabilities(tiny.model, tiny.tokenizer, rows, TARGETS, tiny.objective, batch_size=1)
     many = target_word_probabilities(tiny.model, tiny.tokenizer, rows, TARGETS, tiny.objective, batch_size=8)
     pd.testing.assert_frame_equal(one, many, atol=1e-6, rtol=1e-5)
@@ -52,8 +59,9 @@ def test_multi_token_word_probability_is_a_product(tiny_clm: TinyLM) -> None:
 def test_capitalised_factual_capitalises_candidates(tiny_clm: TinyLM) -> None:
     rows = pd.DataFrame({"masked": ["[MASK] felt tired."], "factual": ["He"]})
     cased = target_word_probabilities(tiny_clm.model, tiny_clm.tokenizer, rows, {"she": ["she"]}, "clm")
-    plain = target_word_probabilities(tiny_clm.model, tiny_clm.tokenizer, rows.assign(factual="Xx"),
-                                      {"she": ["She"]}, "clm")
+    plain = target_word_probabilities(
+        tiny_clm.model, tiny_clm.tokenizer, rows.assign(factual="Xx"), {"she": ["She"]}, "clm"
+    )
     assert cased.iloc[0, 0] == pytest.approx(plain.iloc[0, 0])
 
 
@@ -61,7 +69,9 @@ def test_language_modeling_score_is_seeded_batched_and_meaningful(tiny: TinyLM) 
     texts = neutral_sentences(40, seed=9)
     score = language_modeling_score(tiny.model, tiny.tokenizer, texts, tiny.objective, batch_size=7, seed=1)
     assert 0.3 < score <= 1.0
-    assert score == language_modeling_score(tiny.model, tiny.tokenizer, texts, tiny.objective, batch_size=40, seed=1)
+    assert score == language_modeling_score(
+        tiny.model, tiny.tokenizer, texts, tiny.objective, batch_size=40, seed=1
+    )
     noise = [" ".join(reversed(t.split())) for t in texts]
     assert language_modeling_score(tiny.model, tiny.tokenizer, noise, tiny.objective, seed=1) < score
 
@@ -75,7 +85,9 @@ def test_clm_score_matches_a_manual_shifted_count(tiny_clm: TinyLM) -> None:
             predicted = tiny_clm.model(ids).logits[0, :-1].argmax(-1)
         correct += int((predicted == ids[0, 1:]).sum())
         total += ids.shape[1] - 1
-    assert language_modeling_score(tiny_clm.model, tiny_clm.tokenizer, texts, "clm") == pytest.approx(correct / total)
+    assert language_modeling_score(tiny_clm.model, tiny_clm.tokenizer, texts, "clm") == pytest.approx(
+        correct / total
+    )
 
 
 def test_scoring_restores_training_mode_and_validates(tiny_mlm: TinyLM) -> None:
@@ -90,5 +102,6 @@ def test_scoring_restores_training_mode_and_validates(tiny_mlm: TinyLM) -> None:
     with pytest.raises(ValueError, match="no scorable tokens"):
         language_modeling_score(tiny_mlm.model, tiny_mlm.tokenizer, [""], "mlm")
     with pytest.raises(ValueError, match="targets must map each class"):
-        target_class_probabilities(tiny_mlm.model, tiny_mlm.tokenizer, pd.DataFrame({"masked": ["[MASK]"]}),
-                                   {"he": []}, "mlm")
+        target_class_probabilities(
+            tiny_mlm.model, tiny_mlm.tokenizer, pd.DataFrame({"masked": ["[MASK]"]}), {"he": []}, "mlm"
+        )

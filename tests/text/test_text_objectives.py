@@ -11,7 +11,14 @@ import torch
 import torch.nn.functional as F
 from transformers import BertConfig, GPT2Config, LlamaConfig, PreTrainedModel, PreTrainedTokenizerBase
 
-from gradiend_text.encoding import collate, encode_clm_row, encode_mlm_row, encode_row, word_token_ids
+from gradiend_text.encoding import (
+    Objective,
+    collate,
+    encode_clm_row,
+    encode_mlm_row,
+    encode_row,
+    word_token_ids,
+)
 from gradiend_text.objectives import compute_paired_loss, detect_objective, resolve_objective
 from gradiend_text.scoring import target_class_probabilities
 from gradiend_text.testing import (
@@ -55,7 +62,9 @@ def _hf_loss(model: PreTrainedModel, input_ids: list[int], labels: list[int]) ->
     return out.loss
 
 
-def test_clm_target_is_scored_at_the_last_prefix_token(raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase]) -> None:
+def test_clm_target_is_scored_at_the_last_prefix_token(
+    raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
+) -> None:
     model, tokenizer = raw_clm
     row = encode_clm_row(tokenizer, "mary said that [MASK] felt tired.", "she")
     prefix = tokenizer("mary said that")["input_ids"]
@@ -66,11 +75,15 @@ def test_clm_target_is_scored_at_the_last_prefix_token(raw_clm: tuple[PreTrained
     full = list(prefix) + list(row.targets)
     expected = _hf_loss(model, full, [-100] * len(prefix) + list(row.targets))
     torch.testing.assert_close(ours, expected)
-    wrong = F.cross_entropy(model(torch.tensor([full])).logits[0, len(prefix)].unsqueeze(0), torch.tensor(row.targets))
+    wrong = F.cross_entropy(
+        model(torch.tensor([full])).logits[0, len(prefix)].unsqueeze(0), torch.tensor(row.targets)
+    )
     assert not torch.isclose(ours, wrong)  # reading the logits at the target token itself is another number
 
 
-def test_clm_multi_token_target_uses_teacher_forcing(raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase]) -> None:
+def test_clm_multi_token_target_uses_teacher_forcing(
+    raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
+) -> None:
     model, tokenizer = raw_clm
     word_ids = word_token_ids(tokenizer, "themselves", leading_space=True)
     assert len(word_ids) > 1
@@ -102,47 +115,77 @@ def test_mlm_placeholder_becomes_one_mask_per_sub_token(
     assert row.targets == tuple(word_ids * 2)
     assert [row.input_ids[p] for p in row.positions] == [tokenizer.mask_token_id] * len(row.positions)
     labels = [-100] * len(row.input_ids)
-    for position, target in zip(row.positions, row.targets):
+    for position, target in zip(row.positions, row.targets, strict=True):
         labels[position] = target
     rows = pd.DataFrame({"masked": ["the kids blamed [MASK] and [MASK]."], "factual": ["themselves"]})
     torch.testing.assert_close(
-        compute_paired_loss(model, tokenizer, rows, "mlm").factual, _hf_loss(model, list(row.input_ids), labels)
+        compute_paired_loss(model, tokenizer, rows, "mlm").factual,
+        _hf_loss(model, list(row.input_ids), labels),
     )
 
 
 def test_padding_to_the_longest_row_does_not_change_losses(
-    raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase], raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase]
+    raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
+    raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
 ) -> None:
     rows = gender_template_frame(3, seed=5).rename(columns={"label": "factual"})
     rows.loc[0, "masked"] = "yesterday in the old house by the river " + rows.loc[0, "masked"]
-    for (model, tokenizer), objective in ((raw_mlm, "mlm"), (raw_clm, "clm")):
-        batch = collate([encode_row(tokenizer, m, f, objective) for m, f in zip(rows["masked"], rows["factual"])], 0)
-        assert batch.input_ids.shape[1] == max(len(encode_row(tokenizer, m, f, objective).input_ids)
-                                               for m, f in zip(rows["masked"], rows["factual"]))
+    cases: list[tuple[tuple[PreTrainedModel, PreTrainedTokenizerBase], Objective]] = [
+        (raw_mlm, "mlm"),
+        (raw_clm, "clm"),
+    ]
+    for (model, tokenizer), objective in cases:
+        batch = collate(
+            [
+                encode_row(tokenizer, m, f, objective)
+                for m, f in zip(rows["masked"], rows["factual"], strict=True)
+            ],
+            0,
+        )
+        assert batch.input_ids.shape[1] == max(
+            len(encode_row(tokenizer, m, f, objective).input_ids)
+            for m, f in zip(rows["masked"], rows["factual"], strict=True)
+        )
         together = compute_paired_loss(model, tokenizer, rows, objective).factual
-        alone = torch.stack([compute_paired_loss(model, tokenizer, rows.iloc[[i]], objective).factual
-                             for i in range(len(rows))])
-        weights = torch.tensor([len(encode_row(tokenizer, m, f, objective).targets)
-                                for m, f in zip(rows["masked"], rows["factual"])], dtype=torch.float)
+        alone = torch.stack(
+            [
+                compute_paired_loss(model, tokenizer, rows.iloc[[i]], objective).factual
+                for i in range(len(rows))
+            ]
+        )
+        weights = torch.tensor(
+            [
+                len(encode_row(tokenizer, m, f, objective).targets)
+                for m, f in zip(rows["masked"], rows["factual"], strict=True)
+            ],
+            dtype=torch.float,
+        )
         torch.testing.assert_close(together, (alone * weights).sum() / weights.sum(), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("objective", ["mlm", "clm"])
 def test_one_forward_when_inputs_match_two_otherwise(
-    objective: str, raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
+    objective: Objective,
+    raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
     raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
 ) -> None:
     model, tokenizer = raw_mlm if objective == "mlm" else raw_clm
-    rows = pd.DataFrame({"masked": ["mary said that [MASK] felt tired.", "the queen knew that [MASK] lost the keys."],
-                         "factual": ["she", "she"], "alternative": ["he", "he"]})
+    rows = pd.DataFrame(
+        {
+            "masked": ["mary said that [MASK] felt tired.", "the queen knew that [MASK] lost the keys."],
+            "factual": ["she", "she"],
+            "alternative": ["he", "he"],
+        }
+    )
     with count_forwards(model) as calls:
-        shared = compute_paired_loss(model, tokenizer, rows, objective)  # type: ignore[arg-type]
+        shared = compute_paired_loss(model, tokenizer, rows, objective)
     assert calls[0] == 1 and shared.alternative is not None
-    flipped = compute_paired_loss(model, tokenizer, rows.assign(factual=["he", "he"], alternative=["she", "she"]),
-                                  objective)  # type: ignore[arg-type]
+    flipped = compute_paired_loss(
+        model, tokenizer, rows.assign(factual=["he", "he"], alternative=["she", "she"]), objective
+    )
     torch.testing.assert_close(shared.alternative, flipped.factual)
     with count_forwards(model) as calls:
-        compute_paired_loss(model, tokenizer, rows.assign(alternative=["themselves"] * 2), objective)  # type: ignore[arg-type]
+        compute_paired_loss(model, tokenizer, rows.assign(alternative=["themselves"] * 2), objective)
     assert calls[0] == 2
 
 
@@ -159,17 +202,25 @@ def test_neutral_rows_have_no_alternative(raw_mlm: tuple[PreTrainedModel, PreTra
 
 
 def test_pretrained_clm_reads_the_next_token_distribution(tiny_clm: TinyLM) -> None:
-    rows = pd.DataFrame({"masked": ["mary said that [MASK] felt tired.", "the king knew that [MASK] had a new car."],
-                         "factual": ["she", "he"]})
-    probabilities = target_class_probabilities(tiny_clm.model, tiny_clm.tokenizer, rows.iloc[[0]],
-                                               {"she": ["she"], "he": ["he"]}, "clm")
+    rows = pd.DataFrame(
+        {
+            "masked": ["mary said that [MASK] felt tired.", "the king knew that [MASK] had a new car."],
+            "factual": ["she", "he"],
+        }
+    )
+    probabilities = target_class_probabilities(
+        tiny_clm.model, tiny_clm.tokenizer, rows.iloc[[0]], {"she": ["she"], "he": ["he"]}, "clm"
+    )
     assert probabilities["she"] > 0.5 > probabilities["he"]
-    loss = compute_paired_loss(tiny_clm.model, tiny_clm.tokenizer, rows.assign(alternative=["he", "she"]), "clm")
+    loss = compute_paired_loss(
+        tiny_clm.model, tiny_clm.tokenizer, rows.assign(alternative=["he", "she"]), "clm"
+    )
     assert loss.alternative is not None and loss.factual < loss.alternative
 
 
 def test_detect_and_resolve_objective(
-    raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase], raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase]
+    raw_mlm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
+    raw_clm: tuple[PreTrainedModel, PreTrainedTokenizerBase],
 ) -> None:
     assert detect_objective(raw_mlm[0]) == "mlm" and detect_objective(raw_clm[0]) == "clm"
     assert detect_objective(BertConfig()) == "mlm"

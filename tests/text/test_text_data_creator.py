@@ -40,7 +40,7 @@ def test_dreaddit_rows_are_masked_balanced_and_split(unified: pd.DataFrame) -> N
         other = "she" if cls == "he" else "he"
         spellings = rf"(?<!\w)({other}|{other.capitalize()})(?!\w)"
         assert not any(re.search(spellings, t) for t in group["text"])  # ambiguous sentences are skipped
-    restored = [m.replace("[MASK]", f) for m, f in zip(unified["masked"], unified["label"])]
+    restored = [m.replace("[MASK]", f) for m, f in zip(unified["masked"], unified["label"], strict=True)]
     assert restored == unified["text"].tolist()
 
 
@@ -54,7 +54,9 @@ def test_sentence_start_keeps_case_in_factual_and_alternative(unified: pd.DataFr
 def test_generation_is_reproducible_and_seeded(dreaddit_texts: list[str], unified: pd.DataFrame) -> None:
     same = TextPredictionDataCreator(dreaddit_texts, feature_targets=HE_SHE, min_left_context_words=0, seed=3)
     pd.testing.assert_frame_equal(same.generate_training_data(format="unified"), unified)
-    other = TextPredictionDataCreator(dreaddit_texts, feature_targets=HE_SHE, min_left_context_words=0, seed=4)
+    other = TextPredictionDataCreator(
+        dreaddit_texts, feature_targets=HE_SHE, min_left_context_words=0, seed=4
+    )
     assert not other.generate_training_data(format="unified")["masked"].equals(unified["masked"])
 
 
@@ -68,19 +70,33 @@ def test_left_context_and_cap(dreaddit_texts: list[str]) -> None:
 
 
 def test_multi_word_targets_on_dreaddit(dreaddit_texts: list[str]) -> None:
-    targets = [TextFilterConfig(targets=["my boyfriend"], id="bf"), TextFilterConfig(targets=["my girlfriend"], id="gf")]
+    targets = [
+        TextFilterConfig(targets=["my boyfriend"], id="bf"),
+        TextFilterConfig(targets=["my girlfriend"], id="gf"),
+    ]
     creator = TextPredictionDataCreator(dreaddit_texts, feature_targets=targets, min_left_context_words=0)
     frames = creator.generate_training_data()
     assert isinstance(frames, dict) and set(frames) == {"bf", "gf"}
     bf = frames["bf"]
-    assert {"text", "masked", "label", "token_count", "split", "bf", "alternative", "alternative_class"} <= set(bf)
+    assert {
+        "text",
+        "masked",
+        "label",
+        "token_count",
+        "split",
+        "bf",
+        "alternative",
+        "alternative_class",
+    } <= set(bf)
     assert set(bf["label"].str.lower()) == {"my boyfriend"}
     assert set(bf["alternative"].str.lower()) == {"my girlfriend"} and set(bf["alternative_class"]) == {"gf"}
 
 
 def test_no_matches_raise_a_clear_error(dreaddit_texts: list[str]) -> None:
     targets = [TextFilterConfig(target="he"), TextFilterConfig(target="xyzzyplugh", id="nonsense")]
-    creator = TextPredictionDataCreator(dreaddit_texts[:200], feature_targets=targets, min_left_context_words=0)
+    creator = TextPredictionDataCreator(
+        dreaddit_texts[:200], feature_targets=targets, min_left_context_words=0
+    )
     with pytest.raises(ValueError, match=r"no sentence matched the classes \['nonsense'\]"):
         creator.generate_training_data()
 
@@ -90,19 +106,23 @@ def test_neutral_data_excludes_targets_in_any_case(he_she: TextPredictionDataCre
     assert list(neutral.columns) == ["text"] and len(neutral) == 300
     for word in ("he", "she", "him", "her"):
         assert not any(_has_word(t, word) for t in neutral["text"])
-    pd.testing.assert_frame_equal(neutral, he_she.generate_neutral_data(additional_excluded_words=["him", "her"], max_size=300))
+    pd.testing.assert_frame_equal(
+        neutral, he_she.generate_neutral_data(additional_excluded_words=["him", "her"], max_size=300)
+    )
 
 
-EDGE_TEXTS = [
-    "Yesterday the doctor said he's (he) fine.",  # two identical forms: both masked
-    "He knew it and he said so.",  # He/he mixed forms: skipped
-    "Then he met her and she smiled.",  # both classes: skipped
-    "Later she left early today.",
-    "And then SHE shouted loudly.",  # HE/SHE are not the targets' spellings: no match
-    "Sometimes he waits, sometimes she waits.",
-] + [f"Today number {i} said that she was {i} years old." for i in range(12)] + [
-    f"Then man number {i} said that him and he were fine." for i in range(12)
-]
+EDGE_TEXTS = (
+    [
+        "Yesterday the doctor said he's (he) fine.",  # two identical forms: both masked
+        "He knew it and he said so.",  # He/he mixed forms: skipped
+        "Then he met her and she smiled.",  # both classes: skipped
+        "Later she left early today.",
+        "And then SHE shouted loudly.",  # HE/SHE are not the targets' spellings: no match
+        "Sometimes he waits, sometimes she waits.",
+    ]
+    + [f"Today number {i} said that she was {i} years old." for i in range(12)]
+    + [f"Then man number {i} said that him and he were fine." for i in range(12)]
+)
 
 
 def test_edge_cases_punctuation_mixed_forms_and_ambiguity() -> None:
@@ -119,13 +139,18 @@ def test_edge_cases_punctuation_mixed_forms_and_ambiguity() -> None:
 
 
 def test_aligned_alternatives_for_equal_target_lists() -> None:
-    texts = [f"Then number {i} saw him today." for i in range(10)] + [f"So number {i} saw her today." for i in range(10)]
-    targets = [TextFilterConfig(targets=["he", "him"], id="m"), TextFilterConfig(targets=["she", "her"], id="f")]
-    frame = TextPredictionDataCreator(texts, feature_targets=targets, min_left_context_words=0).generate_training_data(
-        format="unified"
-    )
+    texts = [f"Then number {i} saw him today." for i in range(10)] + [
+        f"So number {i} saw her today." for i in range(10)
+    ]
+    targets = [
+        TextFilterConfig(targets=["he", "him"], id="m"),
+        TextFilterConfig(targets=["she", "her"], id="f"),
+    ]
+    frame = TextPredictionDataCreator(
+        texts, feature_targets=targets, min_left_context_words=0
+    ).generate_training_data(format="unified")
     assert isinstance(frame, pd.DataFrame)
-    assert dict(zip(frame["label"], frame["alternative"])) == {"him": "her", "her": "him"}
+    assert dict(zip(frame["label"], frame["alternative"], strict=True)) == {"him": "her", "her": "him"}
 
 
 def test_output_file_round_trips_into_the_trainer_frame(
@@ -146,8 +171,18 @@ def test_config_validation() -> None:
         TextFilterConfig(targets=[])
     assert TextFilterConfig(targets=[TextFilterConfig(target="he"), "him", "he"]).words() == ["he", "him"]
     with pytest.raises(ValueError, match="distinct ids"):
-        TextPredictionDataCreator(["x"], feature_targets=[TextFilterConfig(target="he"), TextFilterConfig(target="he")])
+        TextPredictionDataCreator(
+            ["x"], feature_targets=[TextFilterConfig(target="he"), TextFilterConfig(target="he")]
+        )
     with pytest.raises(ValueError, match="format must be one of"):
         TextPredictionDataCreator(EDGE_TEXTS, feature_targets=HE_SHE).generate_training_data(format="wide")
+    from datasets import Dataset
+
+    dataset = Dataset.from_dict({"body": EDGE_TEXTS})
+    assert (
+        TextPredictionDataCreator(dataset, text_column="body", feature_targets=HE_SHE).texts() == EDGE_TEXTS
+    )
     with pytest.raises(ValueError, match="text_column 'body'"):
-        TextPredictionDataCreator(pd.DataFrame({"text": ["a"]}), text_column="body", feature_targets=HE_SHE).texts()
+        TextPredictionDataCreator(
+            pd.DataFrame({"text": ["a"]}), text_column="body", feature_targets=HE_SHE
+        ).texts()

@@ -64,4 +64,4 @@ def test_contains_any_word_ignores_case() -> None:
     assert not contains_any_word("the shelf", ["she", "he"])
     assert not contains_any_word("anything", [])
     with pytest.raises(TypeError, match="list of words"):
-        contains_any_word("x", "she")  # type: ignore[arg-type]
+        contains_any_word("x", "she")
