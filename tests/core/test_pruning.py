@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 from gradiend_toy import ToyTrainer
 
@@ -61,3 +62,29 @@ def test_a_pruned_model_rewrites_exactly_the_kept_weights(tmp_path: Path) -> Non
         offset += index.numel()
         torch.testing.assert_close(change, expected)
     assert offset == model.param_map.size
+
+
+def test_post_prune_with_multi_seed_selects_on_the_pruned_model(tmp_path: Path) -> None:
+    args = toy_arguments(
+        tmp_path,
+        max_seeds=2,
+        min_convergent_seeds=2,
+        max_steps=80,
+        pre_prune_config=PrePruneConfig(n_samples=4, topk=0.5),
+        post_prune_config=PostPruneConfig(topk=0.5),
+    )
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer.train()
+    full = ToyTrainer(target_classes=["a", "b"]).param_map.size
+    assert trainer.get_model().param_map.size == round(0.5 * round(0.5 * full))
+    assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
+
+
+def test_positions_of_a_sub_map_read_the_same_entries(trained_toy: ToyTrainer) -> None:
+    full = trained_toy.param_map
+    sub = full.select(torch.arange(0, full.size, 3)).select(torch.arange(0, 50))
+    vector = torch.randn(full.size)
+    positions = sub.positions_in(full)
+    torch.testing.assert_close(vector[positions], vector[torch.arange(0, full.size, 3)][:50])
+    with pytest.raises(ValueError, match="keeps entries"):
+        full.positions_in(sub)

@@ -18,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from gradiend.gradients.compute import source_gradient
+from gradiend.model.param_map import ParamMap
 
 if TYPE_CHECKING:
     from gradiend.definition import FeatureLearningDefinition
@@ -71,6 +72,7 @@ class GradientEncoder:
         self.cache_bytes = cache_bytes
         self.progress = progress
         self._cache: torch.Tensor | None = None
+        self._cache_map: ParamMap | None = None
 
     @staticmethod
     def default_cache_bytes() -> int:
@@ -82,12 +84,23 @@ class GradientEncoder:
         return self.cache_bytes is None or needed <= self.cache_bytes
 
     def _gradients(self, model_with_gradiend: ModelWithGradiend) -> torch.Tensor | None:
-        """All row gradients stacked (cached), or None when they do not fit the budget."""
-        if self._cache is not None:
-            return self._cache
-        if not self._fits(model_with_gradiend.param_map.size):
+        """All row gradients stacked (cached), or None when they do not fit the budget.
+
+        A model whose parameter map is a sub-selection of the cached one (post-pruned) reads its
+        entries from the cache; any other map recomputes the gradients.
+        """
+        param_map = model_with_gradiend.param_map
+        if self._cache is not None and self._cache_map is not None:
+            if param_map == self._cache_map:
+                return self._cache
+            try:
+                return self._cache[:, param_map.positions_in(self._cache_map)]
+            except ValueError:
+                logger.info("parameter map changed: recomputing the cached gradients")
+        if not self._fits(param_map.size):
             return None
         self._cache = torch.stack(list(self._iter_gradients(model_with_gradiend)))
+        self._cache_map = param_map
         return self._cache
 
     def _iter_gradients(self, model_with_gradiend: ModelWithGradiend) -> Iterator[torch.Tensor]:

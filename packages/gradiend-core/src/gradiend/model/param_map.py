@@ -401,6 +401,27 @@ class ParamMap:
             indices[name] = local if old is None else old[local]
         return ParamMap(names, shapes, indices)
 
+    def positions_in(self, other: ParamMap) -> torch.Tensor:
+        """Where each entry of this map's flat vector sits in ``other``'s flat vector.
+
+        ``vector_of_other[self.positions_in(other)]`` is this map's vector; raises ValueError when this
+        map is not a sub-selection of ``other`` (e.g. after post-pruning a pre-pruned map, both hold).
+        """
+        theirs = other.kept_flat_indices()
+        their_offset = dict(zip(other.names, other.offsets[:-1], strict=True))
+        parts = []
+        for name, mine in self.kept_flat_indices().items():
+            if name not in theirs:
+                raise ValueError(f"parameter {name!r} is not in the other map")
+            reference = theirs[name]
+            found = torch.searchsorted(reference, mine)
+            if bool((found >= reference.numel()).any()) or not torch.equal(
+                reference[found.clamp(max=reference.numel() - 1)], mine
+            ):
+                raise ValueError(f"parameter {name!r} keeps entries the other map does not")
+            parts.append(found + their_offset[name])
+        return torch.cat(parts) if parts else torch.empty(0, dtype=torch.long)
+
     def kept_flat_indices(self) -> dict[str, torch.Tensor]:
         """Kept flat indices (int64, CPU) of every mapped parameter (``arange(numel)`` when unpruned)."""
         return {
