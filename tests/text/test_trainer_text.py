@@ -25,7 +25,7 @@ def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPrediction
         data=_data(),
         target_classes=["he", "she"],
         args=quick_arguments(directory, **overrides),
-        eval_neutral_data=neutral_sentences(80, seed=5),
+        eval_neutral_data=neutral_sentences(392, seed=5),
     )
 
 
