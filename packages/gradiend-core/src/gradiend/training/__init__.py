@@ -1,4 +1,4 @@
-"""Training: the loop, its callbacks, one seed's run, multi-seed selection and the orchestration of train()."""
+"""Training: the loop, its callbacks, one seed's run, multi-seed selection, the orchestration of train()."""
 
 from gradiend.training.callbacks import (
     BestCheckpointCallback,
