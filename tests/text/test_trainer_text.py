@@ -201,3 +201,18 @@ def test_smollm2_pipeline_with_small_sizes(tmp_path: Path) -> None:
     trainer.train()
     metrics = trainer.evaluate_encoder(max_size=10)
     assert abs(metrics["correlation"]) >= 0.8
+
+
+def test_device_map_and_max_memory_reach_from_pretrained(tiny_mlm: TinyLM, tmp_path: Path) -> None:
+    args = quick_arguments(tmp_path, base_model_device_map="cpu", base_model_max_memory={"cpu": "2GiB"})
+    trainer = TextPredictionTrainer(
+        model=tiny_mlm.path, data=_data(), target_classes=["he", "she"], args=args
+    )
+    assert trainer.base_model.device.type == "cpu"
+    check_definition_contract(trainer)
+    wrong = quick_arguments(tmp_path, base_model_device_map="no-such-device")
+    broken = TextPredictionTrainer(
+        model=tiny_mlm.path, data=_data(), target_classes=["he", "she"], args=wrong
+    )
+    with pytest.raises((ValueError, RuntimeError)):
+        broken.base_model  # noqa: B018 - from_pretrained rejects the device map it was given

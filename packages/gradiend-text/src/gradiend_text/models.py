@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -44,6 +44,8 @@ def load_text_model(
     *,
     tokenizer: PreTrainedTokenizerBase | str | None = None,
     dtype: torch.dtype | None = None,
+    device_map: str | dict[str, Any] | None = None,
+    max_memory: dict[str, str] | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a masked or causal LM and its tokenizer.
 
@@ -54,6 +56,8 @@ def load_text_model(
             ``AutoModelForCausalLM``.
         tokenizer: a tokenizer or where to load it from; defaults to the model's own path.
         dtype: weights dtype when loading (default: as saved).
+        device_map: Hugging Face ``device_map`` for large models (needs ``accelerate``), e.g. ``"auto"``.
+        max_memory: Hugging Face ``max_memory`` used with ``device_map``.
 
     Returns:
         ``(model, tokenizer)``; a causal LM's tokenizer without pad token gets EOS as pad token.
@@ -68,12 +72,15 @@ def load_text_model(
         config = AutoConfig.from_pretrained(source)
         resolved = resolve_objective(objective, config)
         auto = AutoModelForMaskedLM if resolved == "mlm" else AutoModelForCausalLM
+        options: dict[str, Any] = {}
+        if dtype is not None:
+            options["dtype"] = dtype
+        if device_map is not None:
+            options["device_map"] = device_map
+        if max_memory is not None:
+            options["max_memory"] = max_memory
         try:
-            loaded = (
-                auto.from_pretrained(source, dtype=dtype)
-                if dtype is not None
-                else auto.from_pretrained(source)
-            )
+            loaded = auto.from_pretrained(source, **options)
         except ValueError as error:
             raise ValueError(
                 f"cannot load {source!r} with {auto.__name__} (objective {resolved!r}): {error}"

@@ -138,7 +138,12 @@ class TextPredictionTrainer(Trainer):
             )
         dtype = self.args.base_model_dtype if self.args.torch_dtype else None
         loaded, tokenizer = load_text_model(
-            model, self.args.prediction_objective, tokenizer=self._tokenizer_spec, dtype=dtype
+            model,
+            self.args.prediction_objective,
+            tokenizer=self._tokenizer_spec,
+            dtype=dtype,
+            device_map=self.args.base_model_device_map,
+            max_memory=self.args.base_model_max_memory,
         )
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)

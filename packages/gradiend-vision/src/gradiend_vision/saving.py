@@ -146,12 +146,15 @@ class LoadedClassifier:
     class_names: list[str] | None = None
 
 
-def load_classifier(source: str | os.PathLike[str] | nn.Module | Callable[[], nn.Module]) -> LoadedClassifier:
+def load_classifier(
+    source: str | os.PathLike[str] | nn.Module | Callable[[], nn.Module], **hf_kwargs: Any
+) -> LoadedClassifier:
     """Load (or accept) a classifier and what it brings: its image processor and class names.
 
     ``source`` is a module, a factory returning one, a directory written by :func:`save_vision_model`,
     or a Hugging Face model directory / hub id (``AutoModelForImageClassification``; its image
-    processor with the PIL backend).
+    processor with the PIL backend). ``hf_kwargs`` (e.g. ``device_map``, ``max_memory``, ``dtype``)
+    go to ``from_pretrained`` of Hugging Face models.
     """
     if isinstance(source, nn.Module):
         names = hf_class_names(source) if is_hf_model(source) else None
@@ -161,7 +164,7 @@ def load_classifier(source: str | os.PathLike[str] | nn.Module | Callable[[], nn
             config = read_module_config(source)
             if config is not None:
                 return LoadedClassifier(load_vision_model(source), None, config.get("class_names"))
-        model, processor = load_hf_classifier(str(source))
+        model, processor = load_hf_classifier(str(source), **hf_kwargs)
         return LoadedClassifier(model, processor, hf_class_names(model))
     if callable(source):
         built = source()

@@ -115,7 +115,14 @@ class ImageClassificationTrainer(Trainer):
             self._default_data = data
             self._loaded = LoadedClassifier(cnn, None, list(data.class_names))
             return cnn
-        loaded = load_classifier(model)
+        options: dict[str, Any] = {}
+        if self.args.base_model_device_map is not None:
+            options["device_map"] = self.args.base_model_device_map
+        if self.args.base_model_max_memory is not None:
+            options["max_memory"] = self.args.base_model_max_memory
+        if self.args.torch_dtype is not None:
+            options["dtype"] = self.args.base_model_dtype
+        loaded = load_classifier(model, **options)
         self._loaded = loaded
         return loaded.model.eval()
 
