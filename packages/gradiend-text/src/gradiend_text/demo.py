@@ -122,7 +122,7 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
         eval_neutral_data=neutral,
     )
     trainer.train()
-    encoder = trainer.evaluate_encoder(split="test", max_size=30)
+    encoder = trainer.evaluate_encoder(split="test", max_size=30, return_df=True)
     decoder = trainer.evaluate_decoder(target_class="she")
     rewritten = trainer.rewrite_base_model(decoder_results=decoder, target_class="she")
     entry = decoder["she"]
@@ -139,9 +139,9 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
     }
     summary["figures"] = {
         "convergence": str(trainer.plot_training_convergence(show=False)),
-        "encoder_distributions": str(trainer.plot_encoder_distributions(show=False)),
+        "encoder_distributions": str(trainer.plot_encoder_distributions(encoder["encoder_df"], show=False)),
     }
-    summary["html_report"] = str(trainer.report())
+    summary["html_report"] = str(trainer.report(encoder_results=encoder, decoder_results=decoder))
     summary["seconds"] = round(time.perf_counter() - start, 1)
     atomic_write_json(out / "demo_report.json", summary)
     return summary

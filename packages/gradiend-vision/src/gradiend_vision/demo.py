@@ -75,10 +75,10 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
             plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")
         ),
         "convergence": str(trainer.plot_training_convergence(show=False)),
-        "encoder_distributions": str(trainer.plot_encoder_distributions(show=False)),
+        "encoder_distributions": str(trainer.plot_encoder_distributions(encoder["encoder_df"], show=False)),
     }
     summary["figures"] = figures
-    summary["html_report"] = str(trainer.report())
+    summary["html_report"] = str(trainer.report(encoder_results=encoder, decoder_results=decoder))
     summary["seconds"] = round(time.perf_counter() - start, 1)
     atomic_write_json(out / "demo_report.json", summary)
     return summary
