@@ -104,3 +104,16 @@ def test_atomic_directory_error_without_previous_target(tmp_path: Path) -> None:
         raise KeyboardInterrupt
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    from gradiend.utils.atomic import atomic_write_text
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "report.html", "<html></html>")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -38,6 +38,7 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, _default_file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -48,6 +49,18 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
         raise
     _fsync_directory(target.parent)
     return target
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _default_file_mode() -> int:
+    """``0o666`` less the umask: what ``open()`` gives a new file (mkstemp alone gives 0600)."""
+    return 0o666 & ~_umask()
 
 
 def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8") -> Path:
@@ -95,6 +108,7 @@ def atomic_save_safetensors(
     target.parent.mkdir(parents=True, exist_ok=True)
     prepared = {name: tensor.detach().cpu().contiguous() for name, tensor in tensors.items()}
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, _default_file_mode())
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -122,6 +136,7 @@ def atomic_directory(target: PathLike) -> Iterator[Path]:
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
         _fsync_tree(tmp)
