@@ -1,0 +1,165 @@
+"""Smoke tests of the benchmark harness pieces that run in seconds (no model pre-training, no venv).
+
+The full benchmark (``nox -s bench``) builds models and a second virtual environment; these tests only
+check the workload builders, the measurement helpers and the report on synthetic results.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "benchmarks" / "runners"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from benchmarks import report, workload  # noqa: E402
+from benchmarks.specs import Settings, make_spec  # noqa: E402
+from benchmarks.suite import SuiteOptions  # noqa: E402
+from harness import LoopClock, PhaseClock  # noqa: E402
+from step_profile import StepProfiler  # noqa: E402
+
+
+def test_template_frame_has_balanced_classes_splits_and_alternatives() -> None:
+    frame = workload.template_frame(seed=0)
+    counts = frame.groupby(["label_class", "split"]).size().to_dict()
+    per_class = {s: 3 * n for s, n in workload.ROWS_PER_PRONOUN.items()}
+    assert counts == {(c, s): n for c in ("3PL", "3SG") for s, n in per_class.items()}
+    assert frame["masked"].str.count(r"\[MASK\]").eq(1).all()
+    assert (frame["alternative_class"] != frame["label_class"]).all()
+    assert set(frame.loc[frame["label_class"] == "3PL", "alternative"]) == {"he", "she", "it"}
+    assert frame["masked"].is_unique
+    filled = frame.apply(lambda r: r["masked"].replace("[MASK]", r["label"]), axis=1)
+    assert (filled == frame["text"]).all()
+
+
+def test_neutral_frame_has_no_pronouns_and_rejects_too_many_rows() -> None:
+    texts = workload.neutral_frame(50, seed=1)["text"]
+    assert texts.is_unique and len(texts) == 50
+    assert not texts.str.contains(r"\b(?:he|she|it|they)\b").any()
+    assert texts.str.split().str.len().min() >= 8
+    with pytest.raises(ValueError, match="n must be <="):
+        workload.neutral_frame(10_000)
+
+
+def test_write_data_and_spec_point_at_the_same_files(tmp_path: Path) -> None:
+    data = workload.write_data(tmp_path)
+    spec = make_spec(
+        name="m",
+        model_dir=tmp_path / "model",
+        objective="mlm",
+        data=data,
+        output_dir=tmp_path / "out",
+        settings=Settings(steps=7),
+    )
+    assert Path(spec["data_csv"]).is_absolute() and Path(spec["data_csv"]).exists()
+    assert spec["train"]["max_steps"] == 7 and spec["train"]["batch_size"] == 8
+    assert spec["train"]["source"] == "alternative" and spec["train"]["target"] == "diff"
+    assert SuiteOptions(models=["bert-26m"], steps=200, steps_26m=40).settings("bert-26m").steps == 40
+
+
+def test_loop_clock_excludes_evaluation_before_the_last_step() -> None:
+    clock = LoopClock()
+    weight = nn.Parameter(torch.zeros(3))
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    evaluate = clock.timed(lambda: time.sleep(0.05))
+    clock.begin()
+    for _ in range(3):
+        weight.grad = torch.ones(3)
+        optimizer.step()
+        evaluate()
+    clock.end()
+    summary = clock.summary()
+    assert summary["steps"] == 3
+    assert 0.09 < summary["excluded_eval_seconds"] < 0.5  # two evaluations before the last step
+    assert summary["loop_seconds"] < 0.05
+
+
+def test_step_profiler_splits_a_step_into_phases() -> None:
+    base, encoder, decoder = nn.Linear(8, 8), nn.Linear(64, 1), nn.Linear(1, 64)
+    optimizer = torch.optim.AdamW([*encoder.parameters(), *decoder.parameters()])
+    profiler = StepProfiler(base, encoder, clock=time.perf_counter).install()
+    flatten = profiler.wrap_flatten
+    holder = type("Holder", (), {"flat": staticmethod(lambda grads: torch.cat([g.flatten() for g in grads]))})
+    flatten(holder, "flat")
+    for _ in range(4):
+        loss = base(torch.randn(2, 8)).sum()
+        source = holder.flat(torch.autograd.grad(loss, list(base.parameters())))[:64]
+        optimizer.zero_grad()
+        gradiend_loss = nn.functional.mse_loss(decoder(torch.tanh(encoder(source))), source)
+        gradiend_loss.backward()
+        optimizer.step()
+    profiler.remove()
+    summary = profiler.summary()
+    assert summary["steps"] == 3
+    means = summary["mean_seconds"]
+    phases = (
+        "base_forward",
+        "base_backward",
+        "flatten",
+        "gradiend_forward",
+        "gradiend_backward",
+        "optimizer_step",
+    )
+    assert all(means[p] > 0 for p in phases)
+    assert means["total"] >= sum(means[p] for p in phases)
+    assert torch.autograd.grad.__module__ == "torch.autograd"  # unwrapped again
+
+
+def test_phase_clock_records_time_and_memory() -> None:
+    clock = PhaseClock()
+    with clock.phase("work"):
+        block = bytearray(32 * 1024 * 1024)
+        block[::4096] = b"x" * len(block[::4096])
+    clock.close()
+    assert clock.phases["work"]["seconds"] > 0
+    assert clock.phases["work"]["peak_rss_mib"] > 32
+
+
+def _result(steps_per_cpu: float, grads_per_cpu: float, dec_cpu: float, mem: float, corr: float) -> dict:
+    return {
+        "input_dim": 1000,
+        "train": {"steps_per_cpu_second": steps_per_cpu, "steps_per_second": steps_per_cpu},
+        "encoder": {
+            "gradients_per_cpu_second": grads_per_cpu,
+            "gradients_per_second": grads_per_cpu,
+            "correlation": corr,
+        },
+        "decoder": {"cpu_seconds": dec_cpu, "seconds": dec_cpu},
+        "memory": {"peak_above_baseline_mib": mem},
+        "wall_seconds": 10.0,
+    }
+
+
+def test_report_renders_ratios_and_marks_targets() -> None:
+    entry = {
+        "manifest": {"parameters": 3_500_000},
+        "settings": {"steps": 200},
+        "ours": _result(4.0, 50.0, 1.0, 50.0, 0.99),
+        "published": _result(1.0, 5.0, 4.0, 100.0, -0.98),
+    }
+    collected = {
+        "models": {"bert-3.5m": entry},
+        "meta": {
+            "date": "today",
+            "command": "run",
+            "cores": 2,
+            "cpu": "cpu",
+            "threads_per_run": 1,
+            "load": {},
+            "seconds": 60.0,
+            "python": "3.11",
+            "versions": {"torch": "2"},
+        },
+    }
+    markdown = report.render(collected)
+    assert "4.00 / 1.00 (**4.00x**)" in markdown
+    assert "- [x] bert-3.5m training loop: 4.00x" in markdown
+    assert "- [x] bert-3.5m peak memory above baseline: 0.50x" in markdown
+    assert "- [x] bert-3.5m published converged" in markdown
