@@ -46,6 +46,7 @@ TEST_TARGETS = {
     "scale": "tests/scale",
     "docs": "tests/docs",
     "repository": "tests/test_repository.py",
+    "benchmarks": "tests/test_benchmarks_smoke.py",
 }
 SLOW_TARGETS = [name for name in TEST_TARGETS if name != "repository"]
 CORE_ONLY_TESTS = "tests/core_only"
