@@ -1,6 +1,6 @@
 """Benchmark this project against the published gradiend 0.2.3 and append the table to RESULTS.md.
 
-    .venv/bin/python benchmarks/run.py                 # everything (about 20 minutes on 2 idle cores)
+    .venv/bin/python benchmarks/run.py                 # everything (about 50 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick         # smallest model, few steps, nothing appended
     nox -s bench -- --models bert-3.5m --no-scaling    # through nox (arguments after --)
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_dir = OUTPUT / "runs" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     run_dir.mkdir(parents=True, exist_ok=True)
-    command = "benchmarks/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = " ".join(["benchmarks/run.py", shlex.join(sys.argv[1:] if argv is None else argv)]).strip()
     start = time.perf_counter()
     collected: dict[str, Any] = suite.run_suite(options, OUTPUT, run_dir)
     collected["meta"] = report.machine_meta(command, options, collected, time.perf_counter() - start)
