@@ -81,12 +81,19 @@ def test_loop_clock_excludes_evaluation_before_the_last_step() -> None:
     assert summary["loop_seconds"] < 0.05
 
 
+class _Flattener:
+    """Stands in for a library's gradient-flattening method."""
+
+    def flat(self, grads: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return torch.cat([g.flatten() for g in grads])
+
+
 def test_step_profiler_splits_a_step_into_phases() -> None:
     base, encoder, decoder = nn.Linear(8, 8), nn.Linear(64, 1), nn.Linear(1, 64)
     optimizer = torch.optim.AdamW([*encoder.parameters(), *decoder.parameters()])
     profiler = StepProfiler(base, encoder, clock=time.perf_counter).install()
     flatten = profiler.wrap_flatten
-    holder = type("Holder", (), {"flat": staticmethod(lambda grads: torch.cat([g.flatten() for g in grads]))})
+    holder = _Flattener()
     flatten(holder, "flat")
     for _ in range(4):
         loss = base(torch.randn(2, 8)).sum()
