@@ -155,8 +155,8 @@ def evaluate_decoder_grid(
         The base scores and one :class:`GridPoint` per ``(f, lr)``, in feature-factor-major order.
         The base model's weights are bit-exactly what they were before, also when ``score`` raises.
     """
-    factors = _validated("feature_factors", feature_factors)
-    rates = _validated("learning_rates", learning_rates)
+    factors = unique_finite_values("feature_factors", feature_factors)
+    rates = unique_finite_values("learning_rates", learning_rates)
     if base is None:
         with _timed("decoder grid: base model scoring"):
             base = score(model_with_gradiend.base_model)
@@ -216,7 +216,8 @@ def _group_by_factor(
     yield from groups.items()
 
 
-def _validated(name: str, values: Iterable[float]) -> list[float]:
+def unique_finite_values(name: str, values: Iterable[float]) -> list[float]:
+    """The distinct values in order; ValueError naming ``name`` for non-finite or no values."""
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name} must be a sequence of numbers, got {values!r}")
     result: list[float] = []

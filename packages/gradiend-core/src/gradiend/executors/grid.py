@@ -9,15 +9,19 @@ unpickled (or, in process, taken as is) once per worker, not once per point.
 from __future__ import annotations
 
 import logging
-import math
-import numbers
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gradiend.definition import BaseModelScores, DecoderEvalData
-from gradiend.evaluation.decoder_grid import DecoderGrid, GridPoint, ScoreFn, evaluate_grid_points
+from gradiend.evaluation.decoder_grid import (
+    DecoderGrid,
+    GridPoint,
+    ScoreFn,
+    evaluate_grid_points,
+    unique_finite_values,
+)
 from gradiend.executors.base import Executor, split_groups
 
 if TYPE_CHECKING:
@@ -86,8 +90,8 @@ def grid_points(
     feature_factors: Sequence[float], learning_rates: Sequence[float]
 ) -> list[tuple[float, float]]:
     """The ``(f, lr)`` pairs in feature-factor-major order (duplicates dropped, values checked)."""
-    factors = _finite_unique("feature_factors", feature_factors)
-    rates = _finite_unique("learning_rates", learning_rates)
+    factors = unique_finite_values("feature_factors", feature_factors)
+    rates = unique_finite_values("learning_rates", learning_rates)
     return [(f, lr) for f in factors for lr in rates]
 
 
@@ -120,20 +124,6 @@ def evaluate_grid(
     if base is None:
         raise RuntimeError("the first decoder-grid group did not score the base model")
     return DecoderGrid(base=base, points=[point for _, group_points in results for point in group_points])
-
-
-def _finite_unique(name: str, values: Sequence[float]) -> list[float]:
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}")
-    result: list[float] = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise ValueError(f"{name} must hold finite numbers, got {value!r} in {list(values)!r}")
-        if float(value) not in result:
-            result.append(float(value))
-    if not result:
-        raise ValueError(f"{name} must not be empty")
-    return result
 
 
 __all__ = ["GridGroup", "GridState", "GridWork", "evaluate_grid", "evaluate_group", "grid_points"]
