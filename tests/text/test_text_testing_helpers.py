@@ -59,6 +59,28 @@ def test_tokenizers_have_the_expected_special_tokens() -> None:
     assert bpe.pad_token == "<pad>" and bpe.eos_token == bpe.bos_token == "<|endoftext|>"
 
 
+def test_wordpiece_vocabulary_is_the_same_in_every_process() -> None:
+    """The tokenizers WordPiece trainer assigns ids differently per process; ours must not (tiny-LM tests)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from gradiend_text.testing import neutral_sentences, train_wordpiece_tokenizer;"
+        "print(sorted(train_wordpiece_tokenizer(neutral_sentences(80), vocab_size=150).get_vocab().items()))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
+    assert len(outputs) == 1
+
+
+def test_wordpiece_splits_unknown_words_into_pieces() -> None:
+    wordpiece = train_wordpiece_tokenizer(neutral_sentences(60), vocab_size=400)
+    pieces = wordpiece.tokenize("teacherly")
+    assert len(pieces) > 1 and pieces[0] != "[UNK]" and all(p.startswith("##") for p in pieces[1:])
+
+
 def test_pretraining_is_seeded_and_stops_early() -> None:
     texts = gender_template_frame(20)["text"].tolist()
     tokenizer = train_wordpiece_tokenizer(texts, vocab_size=120)

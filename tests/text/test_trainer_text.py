@@ -58,19 +58,10 @@ def test_the_feature_is_learned(name: str, request: pytest.FixtureRequest) -> No
     assert abs(metrics["mean_by_type"]["neutral"]) < 0.5, "neutral sentences encode near zero"
 
 
-# Both must at least double P(she) (clarifications.md: a material effect). The tiny masked LM's selected
-# rewrite varies between runs (1.1x to >3x seen, the cause is not found yet): marked as a known,
-# non-strict failure until issue #4's stronger masked-LM setup lands.
-MLM_REWRITE_VARIES = pytest.mark.xfail(
-    strict=False, reason="tiny masked LM: the selected rewrite's effect varies between runs (issue #4)"
-)
-
-
-@pytest.mark.parametrize(
-    ("name", "factor"), [pytest.param("trained_mlm", 2.0, marks=MLM_REWRITE_VARIES), ("trained_clm", 2.0)]
-)
+# Both must at least double P(she) (clarifications.md: a material effect).
+@pytest.mark.parametrize("name", ["trained_mlm", "trained_clm"])
 def test_strengthening_she_moves_the_probability_and_keeps_utility(
-    name: str, factor: float, request: pytest.FixtureRequest
+    name: str, request: pytest.FixtureRequest
 ) -> None:
     trainer: TextPredictionTrainer = request.getfixturevalue(name)
     results = trainer.evaluate_decoder(target_class="she")
@@ -80,7 +71,7 @@ def test_strengthening_she_moves_the_probability_and_keeps_utility(
     rewritten = trainer.rewrite_base_model(decoder_results=results, target_class="she")
     before = _p_she_on_he_rows(trainer, trainer.base_model)
     after = _p_she_on_he_rows(trainer, rewritten)
-    assert after >= factor * before, f"P(she) on he-rows {before:.4f} -> {after:.4f}"
+    assert after >= 2.0 * before, f"P(she) on he-rows {before:.4f} -> {after:.4f}"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,19 +38,47 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _wordpiece_vocabulary(
+    texts: Sequence[str], normalize: Callable[[str], str], split: Callable[[str], list[str]], size: int
+) -> dict[str, int]:
+    """Specials, every character (alone and as ``##`` continuation), then the most frequent words.
+
+    Ties are broken alphabetically, so the same texts always give the same vocabulary (the WordPiece
+    trainer of ``tokenizers`` does not: its merges and ids vary between processes).
+    """
+    counts: Counter[str] = Counter(word for text in texts for word in split(normalize(text)))
+    characters = sorted({char for word in counts for char in word})
+    tokens = [*WORDPIECE_SPECIALS, *characters, *(f"##{char}" for char in characters)]
+    known = set(tokens)
+    ranked = sorted((word for word in counts if word not in known), key=lambda word: (-counts[word], word))
+    tokens += ranked[: max(0, size - len(tokens))]
+    return {token: i for i, token in enumerate(tokens)}
+
+
+WORDPIECE_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+
 def train_wordpiece_tokenizer(texts: Sequence[str], vocab_size: int = 400) -> PreTrainedTokenizerFast:
-    """A lower-casing WordPiece tokenizer with ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (BERT layout)."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A lower-casing WordPiece tokenizer with ``[PAD] [UNK] [CLS] [SEP] [MASK]`` (BERT layout).
+
+    The vocabulary holds every character of ``texts`` (so any word over the same alphabet tokenizes
+    into sub-words) and their most frequent whole words, up to ``vocab_size``; it is deterministic.
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.train_from_iterator(
-        texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    vocabulary = _wordpiece_vocabulary(
+        texts,
+        normalizer.normalize_str,
+        lambda text: [word for word, _ in pre_tokenizer.pre_tokenize_str(text)],
+        vocab_size,
     )
-    cls_id, sep_id = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
+    backend = Tokenizer(models.WordPiece(vocabulary, unk_token="[UNK]"))
+    backend.normalizer = normalizer
+    backend.pre_tokenizer = pre_tokenizer
+    cls_id, sep_id = vocabulary["[CLS]"], vocabulary["[SEP]"]
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B [SEP]",
