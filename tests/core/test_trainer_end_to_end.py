@@ -132,3 +132,14 @@ def test_assigning_arguments_after_construction_takes_effect(tmp_path: Path) -> 
     trainer.train()
     assert trainer.get_training_stats()["steps"] == 5
     assert isinstance(trainer.training_args, TrainingArguments)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_gradiend_learns_the_feature(dtype: str, tmp_path: Path) -> None:
+    """Half-precision GRADIEND weights train (float16 needs the raised Adam epsilon) and still learn."""
+    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, gradiend_dtype=dtype))
+    trainer.train()
+    model = trainer.get_model()
+    assert model.gradiend.encoder.weight.dtype == getattr(torch, dtype)
+    assert all(torch.isfinite(p).all() for p in model.gradiend.parameters())
+    assert abs(trainer.evaluate_encoder(use_cache=False)["correlation"]) >= 0.9

@@ -19,6 +19,7 @@ from scale_checks import (
 from scale_work import RAY_SKIP_REASON, FailSeed, MarkerSetup, die_once, double_with_origin, token_setup
 
 from gradiend.executors import LocalExecutor, RayExecutor, WorkerLostError
+from gradiend.pruning.config import PrePruneConfig
 from gradiend.testing import quick_arguments
 
 pytest.importorskip("ray", reason=RAY_SKIP_REASON)
@@ -99,6 +100,32 @@ def test_seeds_and_decoder_grid_on_ray_match_the_local_executor(shared: RayExecu
     assert_same_training(local, remote)
     on_local = local.evaluate_decoder(**GRID_KWARGS)
     assert_same_decoder_results(on_local, local.evaluate_decoder(executor=shared, **GRID_KWARGS))
+
+
+def test_encoder_and_pre_prune_shards_on_ray_match_the_local_executor(
+    shared: RayExecutor, tmp_path: Path
+) -> None:
+    trainer = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "toy", max_steps=60))
+    trainer.train()
+    local = trainer.evaluate_encoder(return_df=True, use_cache=False, executor=LocalExecutor())
+    before = len(shared.placements)
+    remote = trainer.evaluate_encoder(return_df=True, use_cache=False, executor=shared)
+    assert len(shared.placements) - before == 2, "one shard of rows per worker"
+    assert remote["encoder_df"]["encoded"].tolist() == pytest.approx(
+        local["encoder_df"]["encoded"].tolist(), abs=1e-5
+    )
+    assert remote["correlation"] == pytest.approx(local["correlation"], abs=1e-6)
+
+    config = PrePruneConfig(n_samples=8, topk=0.05, batch_size=4)
+    kept_local = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "l")).pre_prune(
+        config, executor=LocalExecutor()
+    )
+    before = len(shared.placements)
+    kept_remote = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "r")).pre_prune(
+        config, executor=shared
+    )
+    assert len(shared.placements) - before == 2, "one shard of sample batches per worker"
+    assert kept_remote == kept_local and kept_local.size < ToyTrainer().param_map.size
 
 
 def test_a_failed_seed_fails_once_keeps_finished_seeds_and_resumes_locally(

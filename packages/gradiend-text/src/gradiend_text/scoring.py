@@ -10,16 +10,21 @@ forcing (exact). When the row has a ``factual`` word, each candidate word first 
 The language-modelling score (:func:`language_modeling_score`) is a top-1 accuracy on neutral text:
 for a masked LM on a seeded random 15 % of the non-special tokens of each text (replaced by the mask
 token), for a causal LM on every next token (token ``t + 1`` read from the logits at ``t``).
+
+A decoder grid scores the same rows at every point: their encodings are kept per tokenizer
+(:class:`EncodingCache`), so each row is tokenized once per process, not once per point.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -39,6 +44,58 @@ from gradiend_text.objectives import target_logits
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
+
+
+class EncodingCache:
+    """Encoded rows per tokenizer (weakly keyed: a tokenizer's entries go with it), at most ``limit`` each."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._rows: weakref.WeakKeyDictionary[PreTrainedTokenizerBase, dict[tuple[str, ...], EncodedRow]]
+        self._rows = weakref.WeakKeyDictionary()
+        self._lms: weakref.WeakKeyDictionary[
+            PreTrainedTokenizerBase, dict[tuple[object, ...], list[EncodedRow]]
+        ]
+        self._lms = weakref.WeakKeyDictionary()
+
+    def row(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        masked: str,
+        word: str,
+        objective: Objective,
+        placeholder: str,
+    ) -> EncodedRow:
+        """``encode_row(tokenizer, masked, word, objective, placeholder)``, computed once."""
+        rows = self._rows.setdefault(tokenizer, {})
+        key = (masked, word, objective, placeholder)
+        if key not in rows:
+            if len(rows) >= self.limit:
+                rows.clear()
+            rows[key] = encode_row(tokenizer, masked, word, objective, placeholder)
+        return rows[key]
+
+    def lms_rows(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        texts: Sequence[str],
+        objective: Objective,
+        seed: int,
+        mask_probability: float,
+        max_length: int,
+    ) -> list[EncodedRow]:
+        """The scored rows of :func:`language_modeling_score` for these texts and settings, built once."""
+        cached = self._lms.setdefault(tokenizer, {})
+        key = (tuple(texts), objective, seed, mask_probability, max_length)
+        if key not in cached:
+            if len(cached) >= 8:
+                cached.clear()
+            cached[key] = _lms_rows(tokenizer, texts, objective, seed, mask_probability, max_length)
+        return cached[key]
+
+
+ENCODINGS = EncodingCache()
+"""The process-wide cache of encoded rows used by the scoring functions."""
 
 
 @contextmanager
@@ -98,19 +155,21 @@ def target_word_probabilities(
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     factuals = rows["factual"].astype(str).tolist() if "factual" in rows.columns else [""] * len(rows)
+    columns = {cls: c for c, cls in enumerate(targets)}
     encoded: list[EncodedRow] = []
-    owners: list[tuple[int, str]] = []
+    owners: list[tuple[int, int]] = []
     for r, (masked, factual) in enumerate(zip(rows["masked"].astype(str), factuals, strict=True)):
         for cls, words in targets.items():
             for word in dict.fromkeys(apply_casing(factual, w) if factual else w for w in words):
-                encoded.append(encode_row(tokenizer, masked, word, objective, placeholder))
-                owners.append((r, cls))
+                encoded.append(ENCODINGS.row(tokenizer, masked, word, objective, placeholder))
+                owners.append((r, columns[cls]))
     with evaluation_mode(model):
-        probabilities = _score_log_probs(model, encoded, pad_token_id(tokenizer), batch_size).exp()
-    result = pd.DataFrame(0.0, index=rows.index, columns=list(targets))
-    for (r, cls), p in zip(owners, probabilities.tolist(), strict=True):
-        result.iloc[r, result.columns.get_loc(cls)] += p
-    return result
+        probabilities = _score_log_probs(model, encoded, pad_token_id(tokenizer), batch_size).exp().numpy()
+    table = np.zeros((len(rows), len(columns)))
+    if owners:
+        where = np.asarray(owners)
+        np.add.at(table, (where[:, 0], where[:, 1]), probabilities)
+    return pd.DataFrame(table, index=rows.index, columns=list(targets))
 
 
 def target_class_probabilities(
@@ -174,7 +233,7 @@ def language_modeling_score(
         raise ValueError("the tokenizer has no mask token; the masked-LM score needs one")
     if not 0.0 < mask_probability <= 1.0:
         raise ValueError(f"mask_probability must be in (0, 1], got {mask_probability}")
-    rows = _lms_rows(tokenizer, texts, objective, seed, mask_probability, max_length)
+    rows = list(ENCODINGS.lms_rows(tokenizer, texts, objective, seed, mask_probability, max_length))
     if not rows:
         raise ValueError(f"no scorable tokens in {len(texts)} texts")
     rows.sort(key=lambda row: len(row.input_ids))  # similar lengths per batch: little padding
@@ -189,6 +248,8 @@ def language_modeling_score(
 
 
 __all__ = [
+    "ENCODINGS",
+    "EncodingCache",
     "evaluation_mode",
     "language_modeling_score",
     "target_class_probabilities",

@@ -21,7 +21,7 @@ from gradiend_text.models import backbone_parameter_names, load_text_model, save
 from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_texts
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
 from gradiend_text.report import probability_table_html
-from gradiend_text.scoring import language_modeling_score, target_class_probabilities
+from gradiend_text.scoring import language_modeling_score, target_word_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -246,11 +246,15 @@ class TextPredictionTrainer(Trainer):
         """Probability mass of each class's words on each class's rows; lms on neutral sentences."""
         tokenizer, objective = self._ready()
         targets = self.hook.gradiend_decoder_eval_targets(trainer=self)
-        probabilities = {}
-        for name, group in eval_data.training_like.groupby("feature_class", sort=True):
-            probabilities[str(name)] = target_class_probabilities(
-                base_model, tokenizer, group, targets, objective, batch_size, self.mask_placeholder
-            )
+        rows = eval_data.training_like
+        # One scoring pass over every class's rows (shared batches), then the mean per class.
+        per_row = target_word_probabilities(
+            base_model, tokenizer, rows, targets, objective, batch_size, self.mask_placeholder
+        )
+        probabilities = {
+            str(name): {str(cls): float(value) for cls, value in means.items()}
+            for name, means in per_row.groupby(rows["feature_class"].to_numpy(), sort=True).mean().iterrows()
+        }
         texts = eval_data.neutral["text"].astype(str).tolist()
         lms = language_modeling_score(base_model, tokenizer, texts, objective, batch_size, seed=self.seed)
         return BaseModelScores(probabilities=probabilities, lms=lms)

@@ -4,6 +4,11 @@ Each row is encoded from its own gradient, computed at the row's real length (no
 one is both the fastest exact way on Hugging Face models and what the method defines. The gradients of
 a fixed set of rows never change while the base model is frozen, so :class:`GradientEncoder` keeps
 them (within a memory budget) and re-encodes them at every evaluation with one matrix product.
+
+On an executor whose work runs in other processes (Ray), the rows are split into one shard per worker:
+each worker unpickles the definition and the model once and returns its shard's gradients (when they
+are cached) or its shard's encodings. Per-row gradients do not depend on the shard, so both ways give
+the same encodings.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from gradiend.executors.base import Executor, split_groups
 from gradiend.gradients.compute import source_gradient
 from gradiend.model.param_map import ParamMap
 
@@ -43,6 +50,70 @@ def row_gradient(
     return source_gradient(losses, params, model_with_gradiend.param_map, source)
 
 
+@dataclass(frozen=True)
+class ShardWork:
+    """The setup of encoder-evaluation workers (it returns itself; it pickles with its trainer)."""
+
+    definition: FeatureLearningDefinition
+    model_with_gradiend: ModelWithGradiend
+    source: str
+
+    def __call__(self) -> ShardWork:
+        """The worker state is the work itself."""
+        self.model_with_gradiend.base_model.eval()
+        return self
+
+
+def shard_gradients(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
+    """The stacked gradients of one shard of rows, ``[len(rows), n]``."""
+    model = work.model_with_gradiend
+    return torch.stack(
+        [row_gradient(work.definition, model, rows.iloc[[i]], work.source) for i in range(len(rows))]
+    )
+
+
+def shard_encodings(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
+    """The encodings of one shard of rows, ``[len(rows), latent_dim]`` (no gradient kept)."""
+    model = work.model_with_gradiend
+    encodings = []
+    for i in range(len(rows)):
+        gradient = row_gradient(work.definition, model, rows.iloc[[i]], work.source)
+        with torch.no_grad():
+            encodings.append(model.encode_gradient(gradient).reshape(-1))
+    return torch.stack(encodings)
+
+
+def run_shards(
+    executor: Executor,
+    work: ShardWork,
+    rows: pd.DataFrame,
+    *,
+    keep_gradients: bool,
+) -> torch.Tensor:
+    """Gradients (``keep_gradients``) or encodings of ``rows``, one shard per worker of ``executor``."""
+    start = time.perf_counter()
+    shards = [rows.iloc[group] for group in split_groups(len(rows), executor.workers, None)]
+    function = shard_gradients if keep_gradients else shard_encodings
+    results = executor.map_with_setup(work, function, shards, group_size=1)
+    logger.info(
+        "computed %d per-example gradients in %d shard(s) on %r in %.2fs",
+        len(rows), len(shards), executor, time.perf_counter() - start,
+    )  # fmt: skip
+    return torch.cat(results)
+
+
+def _stacked(gradients: Iterator[torch.Tensor], count: int) -> torch.Tensor:
+    """``torch.stack`` of ``count`` equal-shaped tensors, filled in place (never two copies in memory)."""
+    out: torch.Tensor | None = None
+    for i, gradient in enumerate(gradients):
+        if out is None:
+            out = torch.empty((count, *gradient.shape), dtype=gradient.dtype, device=gradient.device)
+        out[i] = gradient
+    if out is None:
+        raise ValueError("no gradients to stack")
+    return out
+
+
 class GradientEncoder:
     """Encodes a fixed set of rows, one gradient per row, caching the gradients when they fit.
 
@@ -53,6 +124,8 @@ class GradientEncoder:
         cache_bytes: keep gradients in memory when they need at most this many bytes
             (``None``: always keep them).
         progress: show a progress bar while computing gradients.
+        executor: computes the gradients in shards when its work runs in other processes (``None`` or
+            an in-process executor: here, one row at a time).
     """
 
     def __init__(
@@ -63,6 +136,7 @@ class GradientEncoder:
         *,
         cache_bytes: int | None = DEFAULT_CACHE_BYTES,
         progress: bool = True,
+        executor: Executor | None = None,
     ) -> None:
         if rows.empty:
             raise ValueError("no rows to encode (the evaluation split is empty)")
@@ -71,6 +145,7 @@ class GradientEncoder:
         self.source = source
         self.cache_bytes = cache_bytes
         self.progress = progress
+        self.executor = executor if executor is not None and not executor.in_process else None
         self._cache: torch.Tensor | None = None
         self._cache_map: ParamMap | None = None
 
@@ -99,9 +174,17 @@ class GradientEncoder:
                 logger.info("parameter map changed: recomputing the cached gradients")
         if not self._fits(param_map.size):
             return None
-        self._cache = torch.stack(list(self._iter_gradients(model_with_gradiend)))
+        if self.executor is not None:
+            self._cache = run_shards(
+                self.executor, self._work(model_with_gradiend), self.rows, keep_gradients=True
+            )
+        else:
+            self._cache = _stacked(self._iter_gradients(model_with_gradiend), len(self.rows))
         self._cache_map = param_map
         return self._cache
+
+    def _work(self, model_with_gradiend: ModelWithGradiend) -> ShardWork:
+        return ShardWork(self.definition, model_with_gradiend, self.source)
 
     def _iter_gradients(self, model_with_gradiend: ModelWithGradiend) -> Iterator[torch.Tensor]:
         """Row gradients one at a time (never more than one in memory beyond the caller's)."""
@@ -122,6 +205,10 @@ class GradientEncoder:
         if stacked is not None:
             with torch.no_grad():
                 encoded = model_with_gradiend.encode_gradient(stacked)
+        elif self.executor is not None:
+            encoded = run_shards(
+                self.executor, self._work(model_with_gradiend), self.rows, keep_gradients=False
+            )
         else:
             encodings = []
             for gradient in self._iter_gradients(model_with_gradiend):
@@ -144,11 +231,20 @@ def encode_rows(
     source: str,
     *,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
-    """Encode ``rows`` once (no caching across calls)."""
-    return GradientEncoder(definition, rows, source, cache_bytes=0, progress=progress).encode(
-        model_with_gradiend
-    )
+    """Encode ``rows`` once (no caching across calls), in shards on ``executor`` when it runs elsewhere."""
+    encoder = GradientEncoder(definition, rows, source, cache_bytes=0, progress=progress, executor=executor)
+    return encoder.encode(model_with_gradiend)
 
 
-__all__ = ["DEFAULT_CACHE_BYTES", "GradientEncoder", "encode_rows", "row_gradient"]
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "GradientEncoder",
+    "ShardWork",
+    "encode_rows",
+    "row_gradient",
+    "run_shards",
+    "shard_encodings",
+    "shard_gradients",
+]

@@ -78,16 +78,22 @@ class Evaluator:
         return_df: bool = False,
         plot: bool = False,
         plot_kwargs: dict[str, Any] | None = None,
+        executor: Executor | str | None = None,
     ) -> dict[str, Any]:
-        """Encode one gradient per test row (plus neutral rows) and compute the encoder metrics."""
+        """Encode one gradient per test row (plus neutral rows) and compute the encoder metrics.
+
+        The gradients are computed on ``executor`` (an Executor, ``"local"`` or ``"ray"``; default:
+        ``args.executor``): an executor that runs work elsewhere gets one shard of rows per worker.
+        """
         trainer = self.trainer
         pair = trainer.require_pair()
         if encoder_df is not None:
             frame = _as_encoder_df(encoder_df)
         else:
             frame = self._encode(
-                model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache
-            )
+                model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache,
+                executor,
+            )  # fmt: skip
         metrics = compute_encoder_metrics(frame, pair)
         if return_df:
             metrics["encoder_df"] = frame
@@ -105,7 +111,10 @@ class Evaluator:
         max_size: int | None,
         neutral_data_df: pd.DataFrame | None,
         use_cache: bool | None,
+        executor: Executor | str | None,
     ) -> pd.DataFrame:
+        from gradiend.executors.factory import executor_scope
+
         trainer = self.trainer
         args = trainer.args
         model = model_with_gradiend or trainer.get_model()
@@ -120,14 +129,15 @@ class Evaluator:
             cached = cache.load_frame(key)
             if cached is not None:
                 return cached
-        frame = trainer.hook.gradiend_analyze_encoder(
-            trainer=trainer,
-            model_with_gradiend=model,
-            split=split,
-            max_size=max_size,
-            neutral_data=neutral_data_df,
-            source=source,
-        )
+        with executor_scope(args, executor) as resolved, trainer.running_on(resolved):
+            frame = trainer.hook.gradiend_analyze_encoder(
+                trainer=trainer,
+                model_with_gradiend=model,
+                split=split,
+                max_size=max_size,
+                neutral_data=neutral_data_df,
+                source=source,
+            )
         if cache is not None and key is not None:
             cache.save_frame(key, frame)
         return frame

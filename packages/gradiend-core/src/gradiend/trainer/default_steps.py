@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,11 +15,28 @@ from gradiend.evaluation.encoding import encode_rows
 from gradiend.gradients.dataset import GradientTrainingDataset
 
 if TYPE_CHECKING:
+    from gradiend.executors.base import Executor
     from gradiend.model.with_gradiend import ModelWithGradiend
 
 
 class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     """Implements ``create_gradient_training_dataset`` and ``_analyze_encoder`` for every modality."""
+
+    _active_executor: Executor | None = None
+
+    @property
+    def active_executor(self) -> Executor | None:
+        """The executor that ``_analyze_encoder`` shards its gradients on (``None``: here, row by row)."""
+        return self._active_executor
+
+    @contextmanager
+    def running_on(self, executor: Executor | None) -> Iterator[None]:
+        """Inside the block, encoder analysis computes its gradients on ``executor``."""
+        previous, self._active_executor = self._active_executor, executor
+        try:
+            yield
+        finally:
+            self._active_executor = previous
 
     @property
     @abstractmethod
@@ -63,7 +82,7 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
         if neutral is not None and not neutral.empty:
             frames.append(_as_neutral(neutral))
         rows = pd.concat(frames, ignore_index=True)
-        return encode_rows(self, model_with_gradiend, rows, source)
+        return encode_rows(self, model_with_gradiend, rows, source, executor=self.active_executor)
 
 
 def _as_neutral(rows: pd.DataFrame) -> pd.DataFrame:

@@ -97,6 +97,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         state = self.__dict__.copy()
         manager = state.pop("_hook_manager")
         state["_evaluator"] = None
+        state.pop("_active_executor", None)  # executors hold workers and connections: never shipped
         state["_hook_plugins"] = [
             (name, plugin)
             for name, plugin in manager.list_name_plugin()
@@ -348,14 +349,21 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
     def post_training(self) -> None:
         """Hook for subclasses: runs after ``train()``; the default does nothing."""
 
-    def pre_prune(self, pre_cfg: PrePruneConfig | None = None) -> ParamMap:
-        """Shrink the parameter map to the most important inputs before training; returns the new map."""
+    def pre_prune(
+        self, pre_cfg: PrePruneConfig | None = None, executor: Executor | str | None = None
+    ) -> ParamMap:
+        """Shrink the parameter map to the most important inputs before training; returns the new map.
+
+        The sample gradients are computed on ``executor`` (default: the one ``args.executor`` names).
+        """
+        from gradiend.executors.factory import executor_scope
         from gradiend.pruning.pre import pre_prune
 
         cfg = pre_cfg or self.args.pre_prune_config
         if cfg is None:
             raise ValueError("pre_prune needs a PrePruneConfig (argument or args.pre_prune_config)")
-        self._param_map = pre_prune(self, cfg)
+        with executor_scope(self.args, executor) as resolved:
+            self._param_map = pre_prune(self, cfg, resolved)
         return self._param_map
 
     def post_prune(self, post_cfg: PostPruneConfig | None = None) -> ModelWithGradiend:

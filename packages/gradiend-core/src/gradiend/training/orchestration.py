@@ -118,23 +118,24 @@ def run_training(
 ) -> TrainingResult:
     """Train as the arguments say and return where the selected model lives.
 
-    Several seeds run on ``executor`` (default: the one ``args.executor`` names); one seed runs here.
+    Several seeds, and the pre-prune gradients, run on ``executor`` (default: the one ``args.executor``
+    names); one seed runs here.
     """
     fingerprint = trainer.cache_fingerprint() if args.use_cache else None
     if fingerprint is not None:
         cached = cached_model(trainer, output_dir, fingerprint)
         if cached is not None:
             return TrainingResult(output_dir=output_dir, model=cached, seed_models={})
-    if args.pre_prune_config is not None and not trainer.param_map.is_pruned:
-        trainer.pre_prune(args.pre_prune_config)
-    work = SeedWork(
-        trainer, args, callbacks=callbacks, model_with_gradiend_cls=model_with_gradiend_cls,
-        fingerprint=fingerprint, progress=progress,
-    )  # fmt: skip
-    if args.max_seeds == 1:
-        run = work.train(args.seed, output_dir)
-        return TrainingResult(output_dir=output_dir, model=run.model, seed_models={run.seed: run.model})
     with executor_scope(args, executor) as resolved:
+        if args.pre_prune_config is not None and not trainer.param_map.is_pruned:
+            trainer.pre_prune(args.pre_prune_config, executor=resolved)
+        work = SeedWork(
+            trainer, args, callbacks=callbacks, model_with_gradiend_cls=model_with_gradiend_cls,
+            fingerprint=fingerprint, progress=progress,
+        )  # fmt: skip
+        if args.max_seeds == 1:
+            run = work.train(args.seed, output_dir)
+            return TrainingResult(output_dir=output_dir, model=run.model, seed_models={run.seed: run.model})
         return _run_multi_seed(trainer, args, output_dir, work, resolved)
 
 
