@@ -105,3 +105,19 @@ def test_scoring_restores_training_mode_and_validates(tiny_mlm: TinyLM) -> None:
         target_class_probabilities(
             tiny_mlm.model, tiny_mlm.tokenizer, pd.DataFrame({"masked": ["[MASK]"]}), {"he": []}, "mlm"
         )
+
+
+def test_encoding_cache_gives_the_uncached_encodings_and_stays_bounded(tiny_mlm: TinyLM) -> None:
+    from gradiend_text.encoding import encode_row
+    from gradiend_text.scoring import EncodingCache
+
+    cache = EncodingCache(limit=2)
+    texts = ["the doctor said that [MASK] was tired.", "mary said [MASK] left.", "john said [MASK] ran."]
+    for text in texts:
+        expected = encode_row(tiny_mlm.tokenizer, text, "she", "mlm")
+        assert cache.row(tiny_mlm.tokenizer, text, "she", "mlm", "[MASK]") == expected
+    assert len(cache._rows[tiny_mlm.tokenizer]) <= 2
+    sentences = neutral_sentences(12, seed=2)
+    first = cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 0, 0.15, 64)
+    assert cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 0, 0.15, 64) is first
+    assert cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 1, 0.15, 64) != first, "seeded masks"

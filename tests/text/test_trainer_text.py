@@ -184,24 +184,32 @@ def test_missing_data_and_unknown_classes_are_explained(tiny_mlm: TinyLM) -> Non
 
 @pytest.mark.slow
 def test_smollm2_pipeline_with_small_sizes(tmp_path: Path) -> None:
+    """The demo's pipeline on fewer rows and steps: learned, and the she-rewrite raises P(" she")."""
     from gradiend import PrePruneConfig
-    from gradiend_text.demo import demo_data
+    from gradiend_text.demo import arguments, demo_data, prompt_probabilities
 
-    rows, neutral = demo_data(max_size_per_class=60, neutral_size=40)
-    args = quick_arguments(
-        tmp_path,
-        train_batch_size=4,
+    rows, neutral = demo_data(max_size_per_class=80, neutral_size=40)
+    args = arguments(tmp_path).with_overrides(
         max_steps=60,
         eval_steps=30,
-        encoder_eval_max_size=10,
-        pre_prune_config=PrePruneConfig(n_samples=8, topk=0.01, batch_size=4),
+        pre_prune_config=PrePruneConfig(n_samples=8, topk=0.01, source="diff", batch_size=4),
+        decoder_eval_max_size_training_like=16,
+        decoder_eval_max_size_neutral=40,
     )
     trainer = TextPredictionTrainer(
         model="smollm2-135m", data=rows, target_classes=["he", "she"], args=args, eval_neutral_data=neutral
     )
     trainer.train()
-    metrics = trainer.evaluate_encoder(max_size=10)
-    assert abs(metrics["correlation"]) >= 0.8
+    assert abs(trainer.evaluate_encoder(max_size=20)["correlation"]) >= 0.9
+    results = trainer.evaluate_decoder(
+        target_class="she", lrs=[2e-3, 5e-3, 1e-2, 2e-2], feature_factors=[1.0, -1.0]
+    )
+    assert not results["she"]["fallback"]
+    assert results["she"]["lms"] >= 0.99 * results["she"]["base_lms"]
+    rewritten = trainer.rewrite_base_model(decoder_results=results, target_class="she")
+    before = prompt_probabilities(trainer, trainer.base_model)["The man said that"]["she"]
+    after = prompt_probabilities(trainer, rewritten)["The man said that"]["she"]
+    assert after > before
 
 
 def test_device_map_and_max_memory_reach_from_pretrained(tiny_mlm: TinyLM, tmp_path: Path) -> None:
