@@ -6,8 +6,9 @@ Public names are imported lazily, so ``import gradiend_vision`` (and plugin disc
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gradiend.plugins.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from gradiend_vision.data import ImageData
@@ -41,9 +42,11 @@ if TYPE_CHECKING:
     from gradiend_vision.saving import LoadedClassifier, load_classifier, load_vision_model, save_vision_model
     from gradiend_vision.scoring import decoder_eval_targets, score_base_model
     from gradiend_vision.sources import as_image_data
+    from gradiend_vision.trainer import ImageClassificationTrainer
     from gradiend_vision.transforms import Normalize, RepeatChannels, Resize, compose
 
 _EXPORTS: dict[str, str] = {
+    "ImageClassificationTrainer": "gradiend_vision.trainer",
     "ImageData": "gradiend_vision.data",
     "DIGITS_DEMO_PAIR": "gradiend_vision.digits",
     "digits_cache_dir": "gradiend_vision.digits",
@@ -82,25 +85,14 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gradiend_vision' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Public names, including those not imported yet."""
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
     "DIGITS_DEMO_PAIR",
     "NEUTRAL_CLASS",
     "DigitsCNN",
+    "ImageClassificationTrainer",
     "ImageData",
     "LoadedClassifier",
     "Normalize",
