@@ -68,7 +68,7 @@ def shard_gradients(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
     """The stacked gradients of one shard of rows, ``[len(rows), n]``."""
     model = work.model_with_gradiend
     return torch.stack(
-        [row_gradient(work.definition, model, rows.iloc[[i]], work.source) for i in range(len(rows))]
+        [row_gradient(work.definition, model, rows.iloc[i : i + 1], work.source) for i in range(len(rows))]
     )
 
 
@@ -77,7 +77,7 @@ def shard_encodings(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
     model = work.model_with_gradiend
     encodings = []
     for i in range(len(rows)):
-        gradient = row_gradient(work.definition, model, rows.iloc[[i]], work.source)
+        gradient = row_gradient(work.definition, model, rows.iloc[i : i + 1], work.source)
         with torch.no_grad():
             encodings.append(model.encode_gradient(gradient).reshape(-1))
     return torch.stack(encodings)
@@ -194,7 +194,7 @@ class GradientEncoder:
             range(len(self.rows)), desc="encoder gradients", disable=not self.progress, leave=False
         )
         for i in indices:
-            yield row_gradient(self.definition, model_with_gradiend, self.rows.iloc[[i]], self.source)
+            yield row_gradient(self.definition, model_with_gradiend, self.rows.iloc[i : i + 1], self.source)
         elapsed = time.perf_counter() - start
         logger.info("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
 
