@@ -10,7 +10,6 @@ HTML report under the output directory. About 6.5 minutes on 2 CPU cores (plus 4
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from torch import nn
 
 from gradiend.arguments import TrainingArguments
 from gradiend.pruning.config import PrePruneConfig
-from gradiend.utils.atomic import atomic_write_json
+from gradiend.report.demo import finish_demo, print_summary
 from gradiend_text.corpora import load_dreaddit_texts
 from gradiend_text.data_creator import TextFilterConfig, TextPredictionDataCreator
 from gradiend_text.scoring import target_word_probabilities
@@ -137,21 +136,12 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
         "prompts_before": prompt_probabilities(trainer, trainer.base_model),
         "prompts_after": prompt_probabilities(trainer, rewritten),
     }
-    summary["figures"] = {
-        "convergence": str(trainer.plot_training_convergence(show=False)),
-        "encoder_distributions": str(trainer.plot_encoder_distributions(encoder["encoder_df"], show=False)),
-    }
-    summary["html_report"] = str(trainer.report(encoder_results=encoder, decoder_results=decoder))
-    summary["seconds"] = round(time.perf_counter() - start, 1)
-    atomic_write_json(out / "demo_report.json", summary)
-    return summary
+    return finish_demo(trainer, summary, encoder, decoder, out, start)
 
 
 def main(output_dir: str | None = None) -> int:
     """Entry point of ``gradiend demo text``: run and print the summary."""
-    summary = run(output_dir)
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return print_summary(run(output_dir))
 
 
 __all__ = ["main", "run"]

@@ -7,7 +7,6 @@ a JSON report and the HTML report under the output directory. About a minute on 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import torch
 
 from gradiend.arguments import TrainingArguments
-from gradiend.utils.atomic import atomic_write_json
+from gradiend.report.demo import finish_demo, print_summary
 from gradiend_vision.figures import plot_example_encodings
 from gradiend_vision.losses import class_probabilities
 from gradiend_vision.trainer import ImageClassificationTrainer
@@ -70,25 +69,13 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
             "ratio": decoder[first]["lms"] / decoder[first]["base_lms"],
         },
     }
-    figures = {
-        "examples": str(
-            plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")
-        ),
-        "convergence": str(trainer.plot_training_convergence(show=False)),
-        "encoder_distributions": str(trainer.plot_encoder_distributions(encoder["encoder_df"], show=False)),
-    }
-    summary["figures"] = figures
-    summary["html_report"] = str(trainer.report(encoder_results=encoder, decoder_results=decoder))
-    summary["seconds"] = round(time.perf_counter() - start, 1)
-    atomic_write_json(out / "demo_report.json", summary)
-    return summary
+    examples = plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")
+    return finish_demo(trainer, summary, encoder, decoder, out, start, {"examples": str(examples)})
 
 
 def main(output_dir: str | None = None) -> int:
     """Entry point of ``gradiend demo vision``: run and print the summary."""
-    summary = run(output_dir)
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return print_summary(run(output_dir))
 
 
 __all__ = ["main", "run"]

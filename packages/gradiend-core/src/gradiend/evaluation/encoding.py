@@ -64,23 +64,30 @@ class ShardWork:
         return self
 
 
+def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
+    """The gradient of each row of ``rows``, one at a time (never more than one in memory)."""
+    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not progress, leave=False)
+    for i in indices:
+        yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
+
+
+def _encodings(model_with_gradiend: ModelWithGradiend, gradients: Iterator[torch.Tensor]) -> torch.Tensor:
+    """The encoding of each gradient, stacked ``[rows, latent_dim]`` (no gradient kept)."""
+    encodings = []
+    for gradient in gradients:
+        with torch.no_grad():
+            encodings.append(model_with_gradiend.encode_gradient(gradient).reshape(-1))
+    return torch.stack(encodings)
+
+
 def shard_gradients(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
     """The stacked gradients of one shard of rows, ``[len(rows), n]``."""
-    model = work.model_with_gradiend
-    return torch.stack(
-        [row_gradient(work.definition, model, rows.iloc[i : i + 1], work.source) for i in range(len(rows))]
-    )
+    return _stacked(row_gradients(work, rows), len(rows))
 
 
 def shard_encodings(work: ShardWork, rows: pd.DataFrame) -> torch.Tensor:
     """The encodings of one shard of rows, ``[len(rows), latent_dim]`` (no gradient kept)."""
-    model = work.model_with_gradiend
-    encodings = []
-    for i in range(len(rows)):
-        gradient = row_gradient(work.definition, model, rows.iloc[i : i + 1], work.source)
-        with torch.no_grad():
-            encodings.append(model.encode_gradient(gradient).reshape(-1))
-    return torch.stack(encodings)
+    return _encodings(work.model_with_gradiend, row_gradients(work, rows))
 
 
 def run_shards(
@@ -190,11 +197,7 @@ class GradientEncoder:
         """Row gradients one at a time (never more than one in memory beyond the caller's)."""
         start = time.perf_counter()
         model_with_gradiend.base_model.eval()
-        indices = tqdm(
-            range(len(self.rows)), desc="encoder gradients", disable=not self.progress, leave=False
-        )
-        for i in indices:
-            yield row_gradient(self.definition, model_with_gradiend, self.rows.iloc[i : i + 1], self.source)
+        yield from row_gradients(self._work(model_with_gradiend), self.rows, progress=self.progress)
         elapsed = time.perf_counter() - start
         logger.info("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
 
@@ -210,11 +213,7 @@ class GradientEncoder:
                 self.executor, self._work(model_with_gradiend), self.rows, keep_gradients=False
             )
         else:
-            encodings = []
-            for gradient in self._iter_gradients(model_with_gradiend):
-                with torch.no_grad():
-                    encodings.append(model_with_gradiend.encode_gradient(gradient))
-            encoded = torch.stack(encodings)
+            encoded = _encodings(model_with_gradiend, self._iter_gradients(model_with_gradiend))
         encoded = encoded.float().cpu().reshape(len(self.rows), -1)
         frame = self.rows.copy()
         if gradiend.latent_dim == 1:
@@ -244,6 +243,7 @@ __all__ = [
     "ShardWork",
     "encode_rows",
     "row_gradient",
+    "row_gradients",
     "run_shards",
     "shard_encodings",
     "shard_gradients",

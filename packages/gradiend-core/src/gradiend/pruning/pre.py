@@ -61,23 +61,24 @@ def class_gradient_sums(work: ImportanceWork, batches: Sequence[pd.DataFrame]) -
     for batch in tqdm(batches, desc="pre-prune gradients", leave=False, disable=not work.progress):
         losses = work.trainer.compute_losses(base_model, batch)
         gradient = source_gradient(losses, params, work.param_map, work.source)
-        name = str(batch["feature_class"].iloc[0])
-        if name in sums:
-            sums[name][0].add_(gradient)
-            sums[name] = (sums[name][0], sums[name][1] + 1)
-        else:
-            sums[name] = (gradient.clone(), 1)
+        _accumulate(sums, str(batch["feature_class"].iloc[0]), gradient, 1)
     return sums
+
+
+def _accumulate(sums: ClassSums, name: str, total: torch.Tensor, count: int) -> None:
+    """Add ``total`` (``count`` batches) to class ``name``'s sum, in place after the first time."""
+    if name in sums:
+        previous, previous_count = sums[name]
+        sums[name] = (previous.add_(total), previous_count + count)
+    else:
+        sums[name] = (total.clone(), count)
 
 
 def _merge(parts: Sequence[ClassSums]) -> ClassSums:
     merged: ClassSums = {}
     for part in parts:
         for name, (total, count) in part.items():
-            if name in merged:
-                merged[name] = (merged[name][0] + total, merged[name][1] + count)
-            else:
-                merged[name] = (total, count)
+            _accumulate(merged, name, total, count)
     return merged
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 
 from gradiend.arguments import TrainingArguments
+from gradiend.report.demo import print_summary
 from gradiend_toy.trainer import ToyTrainer
 
 logger = logging.getLogger(__name__)
@@ -27,5 +28,4 @@ def main(output_dir: str | None = None) -> int:
     decoder = trainer.evaluate_decoder()
     summary = {"correlation": encoder["correlation"], "a": decoder["a"], "b": decoder["b"]}
     logger.info("toy demo: %s", json.dumps(summary, default=str))
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return print_summary(summary)
