@@ -10,6 +10,7 @@ import pytest
 from gradiend_toy import ToyTrainer
 
 from gradiend import TrainingCallback, hookimpl
+from gradiend.run_identity import RunIdentityError
 from gradiend.testing import quick_arguments as toy_arguments
 from gradiend.training.state import TrainingState
 
@@ -40,14 +41,16 @@ def test_a_finished_model_is_reused_until_an_input_changes(tmp_path: Path) -> No
         )
         trainer.train(callbacks=[counter])
     assert counter.runs == 1, "the second train() reuses the cached model"
-    changed = ToyTrainer(
-        target_classes=["a", "b"],
-        args=toy_arguments(tmp_path, use_cache=True, max_steps=40, learning_rate=2e-3),
-    )
-    changed.train(callbacks=[counter])
+    changed_args = toy_arguments(tmp_path, use_cache=True, max_steps=40, learning_rate=2e-3)
+    with pytest.raises(RunIdentityError, match=r"learning_rate: 0\.001 -> 0\.002"):
+        ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
+    assert counter.runs == 1, "another run's model is never silently replaced"
+    changed_args.overwrite_output_dir = True
+    ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
     assert counter.runs == 2, "a changed learning rate invalidates the cache"
     other_pair = ToyTrainer(
-        target_classes=["a", "c"], args=toy_arguments(tmp_path, use_cache=True, max_steps=40)
+        target_classes=["a", "c"],
+        args=toy_arguments(tmp_path, use_cache=True, max_steps=40, overwrite_output_dir=True),
     )
     other_pair.train(callbacks=[counter])
     assert counter.runs == 3, "another pair (other data) invalidates the cache"

@@ -73,6 +73,11 @@ class TrainingArguments(StrictModel):
     output_dir: str | None = Field(
         None, description="Where the trained model is saved (default: experiment_dir[/run_id]/model)."
     )
+    overwrite_output_dir: bool = Field(
+        False,
+        description="Replace an earlier result of another run (other base model, data, pair or arguments) "
+        "in experiment_dir/output_dir instead of refusing (as in transformers).",
+    )
     use_cache: bool = Field(
         False,
         description="Reuse trained models and evaluation results under experiment_dir when inputs match.",
