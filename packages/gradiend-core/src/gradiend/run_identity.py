@@ -56,6 +56,17 @@ SELECTION_ARGUMENTS: frozenset[str] = frozenset(
 )
 """Arguments that choose among seeds but do not change one seed's training (ignored for seed reuse)."""
 
+DECODER_EVALUATION_ARGUMENTS: frozenset[str] = frozenset(
+    {
+        "decoder_eval_lrs",
+        "decoder_eval_feature_factors",
+        "decoder_eval_utility_ratio",
+        "decoder_eval_max_size_training_like",
+        "decoder_eval_max_size_neutral",
+    }
+)
+"""Arguments read only after training (the decoder evaluation): part of cache keys, not of a model's."""
+
 _MEMO: dict[tuple[str, str], str] = {}
 
 
@@ -95,7 +106,8 @@ class RunIdentityError(ValueError):
 def identity_differences(stored: Any, current: RunIdentity, *, for_seed: bool = False) -> list[str]:
     """Readable names of what differs between a stored identity and ``current`` (empty: the same run).
 
-    ``for_seed`` ignores the seed-selection arguments (a finished seed stays valid when only
+    Arguments read only by the decoder evaluation never make a trained model another run's;
+    ``for_seed`` also ignores the seed-selection arguments (a finished seed stays valid when only
     ``max_seeds`` or the convergence thresholds change).
     """
     if not isinstance(stored, Mapping):
@@ -128,7 +140,7 @@ def identity_differences(stored: Any, current: RunIdentity, *, for_seed: bool = 
 
 def _changed_arguments(stored: Any, current: dict[str, Any], *, for_seed: bool) -> list[str]:
     stored_args = dict(stored) if isinstance(stored, Mapping) else {}
-    ignored = SELECTION_ARGUMENTS if for_seed else frozenset({"overwrite_output_dir"})
+    ignored = DECODER_EVALUATION_ARGUMENTS | (SELECTION_ARGUMENTS if for_seed else {"overwrite_output_dir"})
     names = sorted((set(stored_args) | set(current)) - ignored)
     return [
         f"{name}: {stored_args.get(name)!r} -> {current.get(name)!r}"
@@ -258,6 +270,7 @@ def base_model_digest(spec: Any, load: Any, store_dir: Path | None = None) -> st
 
 __all__ = [
     "BASE_MODEL_IDENTITY_FILE",
+    "DECODER_EVALUATION_ARGUMENTS",
     "METADATA_KEY",
     "RESULT_FORMAT_VERSION",
     "SELECTION_ARGUMENTS",

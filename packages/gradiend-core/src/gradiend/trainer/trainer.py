@@ -192,7 +192,11 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             return self.args.output_dir
         if self.experiment_dir:
             return str(Path(self.experiment_dir) / "model")
-        return tempfile.mkdtemp(prefix="gradiend-")
+        folder = tempfile.mkdtemp(prefix="gradiend-")
+        logger.warning(
+            "no experiment_dir or output_dir given: the model is saved in the temporary folder %s", folder
+        )
+        return folder
 
     def cache_fingerprint(self) -> str:
         """A digest of what decides this trainer's results (its :meth:`run_identity`)."""
