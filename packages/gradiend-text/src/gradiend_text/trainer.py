@@ -144,6 +144,7 @@ class TextPredictionTrainer(Trainer):
             dtype=dtype,
             device_map=self.args.base_model_device_map,
             max_memory=self.args.base_model_max_memory,
+            trust_remote_code=self.args.trust_remote_code,
         )
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)

@@ -131,7 +131,7 @@ class SeedWork:
             model.metadata[RUN_IDENTITY_KEY] = self.identity
         return train_seed(
             self.trainer, self.args, output_dir, seed, evaluate=evaluate, model_with_gradiend=model,
-            callbacks=self.callbacks, progress=self.progress,
+            callbacks=self.callbacks, progress=self.progress, identity=self.identity,
         )  # fmt: skip
 
     def train_and_validate(self, seed: int, output_dir: str) -> SeedResult:

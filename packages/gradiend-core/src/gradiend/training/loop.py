@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -16,6 +16,9 @@ from gradiend.gradients.dataset import GradientBatch, GradientTrainingDataset
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.state import Evaluation, TrainingState
+
+if TYPE_CHECKING:
+    from gradiend.training.step_checkpoints import StepCheckpointer
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +73,18 @@ def total_steps(args: TrainingArguments, batches_per_epoch: int) -> int:
 
 
 def _batches(dataset: GradientTrainingDataset, state: TrainingState) -> Iterator[GradientBatch]:
-    """Endless epochs of gradient batches; ``state.epoch`` follows along."""
+    """Endless epochs of gradient batches; ``state.epoch`` follows along.
+
+    A resumed run (``state.step`` > 0) skips the batches of the current epoch it already trained on.
+    """
+    skip = state.step - state.epoch * len(dataset)
     while True:
-        yield from dataset.iter_epoch(state.epoch)
+        if skip > 0:
+            for rows in dataset.batches(state.epoch)[skip:]:
+                yield dataset.gradient_batch(rows)
+            skip = 0
+        else:
+            yield from dataset.iter_epoch(state.epoch)
         state.epoch += 1
 
 
@@ -130,11 +142,13 @@ def run_training_loop(
     evaluate: EncoderEvaluation | None,
     *,
     progress: bool = True,
+    checkpointer: StepCheckpointer | None = None,
 ) -> TrainingState:
     """Train ``state.model_with_gradiend.gradiend`` for ``state.max_steps`` steps.
 
     The base model only supplies gradients: it stays in eval mode and is never updated. Every step
     computes one gradient batch (one forward pass, one or two backward passes) and one GRADIEND update.
+    A ``checkpointer`` resumes from the latest step checkpoint and saves new ones when due.
     """
     mwg = state.model_with_gradiend
     mwg.base_model.eval()
@@ -143,11 +157,18 @@ def run_training_loop(
     optimizer = make_optimizer(list(gradiend.parameters()), state.args)
     for callback in callbacks:
         callback.on_train_begin(state)
+    if checkpointer is not None:
+        checkpointer.restore(state, optimizer)
     if state.should_evaluate and evaluate is not None:
         _evaluate(state, evaluate, callbacks)
     batches = _batches(dataset, state)
     bar = tqdm(
-        total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False
+        total=state.max_steps,
+        initial=state.step,
+        desc="GRADIEND training",
+        unit="step",
+        disable=not progress,
+        leave=False,
     )
     try:
         while state.step < state.max_steps and not state.should_stop:
@@ -169,6 +190,8 @@ def run_training_loop(
                 callback.on_step_end(state, value)
             if state.should_evaluate and evaluate is not None:
                 _evaluate(state, evaluate, callbacks)
+            if checkpointer is not None and checkpointer.due(state):
+                checkpointer.save(state, optimizer)
     finally:
         bar.close()
     for callback in callbacks:
