@@ -135,6 +135,34 @@ def _evaluate(
     state.should_evaluate = False
 
 
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite: training stops (the weights would be garbage)."""
+
+
+def check_finite_loss(loss: torch.Tensor, state: TrainingState, batch: GradientBatch) -> None:
+    """Stop with the step and the likely cause when ``loss`` is NaN or infinite."""
+    if bool(torch.isfinite(loss)):
+        return
+    gradients_finite = bool(torch.isfinite(batch.source).all()) and bool(torch.isfinite(batch.target).all())
+    args = state.args
+    if not gradients_finite:
+        cause = (
+            "the base model's gradients of this batch are NaN/inf (check the data of class "
+            f"{batch.feature_class!r} and the base model's torch_dtype={args.torch_dtype!r})"
+        )
+    elif state.step == 0:
+        cause = "the GRADIEND overflows at initialisation (try gradiend_dtype='float32')"
+    else:
+        cause = (
+            f"the GRADIEND weights diverged: learning_rate={args.learning_rate:g} is likely too high for "
+            f"these gradients (gradiend_dtype={args.gradiend_dtype!r})"
+        )
+    raise NonFiniteLossError(
+        f"the training loss is {float(loss.detach())} at step {state.step + 1} of {state.max_steps}: {cause}. "
+        "Training stopped; nothing was saved for this run."
+    )
+
+
 def run_training_loop(
     state: TrainingState,
     dataset: GradientTrainingDataset,
@@ -178,6 +206,7 @@ def run_training_loop(
             state.add_time("gradients", tock - tick)
             optimizer.zero_grad(set_to_none=True)
             loss = gradiend_loss(mwg, batch, state.args)
+            check_finite_loss(loss, state, batch)
             loss.backward()
             optimizer.step()
             state.add_time("gradiend_update", time.perf_counter() - tock)
@@ -200,4 +229,12 @@ def run_training_loop(
     return state
 
 
-__all__ = ["EncoderEvaluation", "gradiend_loss", "make_optimizer", "run_training_loop", "total_steps"]
+__all__ = [
+    "EncoderEvaluation",
+    "NonFiniteLossError",
+    "check_finite_loss",
+    "gradiend_loss",
+    "make_optimizer",
+    "run_training_loop",
+    "total_steps",
+]
