@@ -22,6 +22,7 @@ from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_tex
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
 from gradiend_text.report import probability_table_html
 from gradiend_text.scoring import language_modeling_score, target_word_probabilities
+from gradiend_text.validation import check_rows_fit_model, position_limit
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,9 @@ class TextPredictionTrainer(Trainer):
         )
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)
+        check_rows_fit_model(
+            self.rows, tokenizer, self.objective, self.mask_placeholder, position_limit(loaded)
+        )
         return loaded.eval()
 
     def _ready(self) -> tuple[PreTrainedTokenizerBase, Objective]:

@@ -76,6 +76,10 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
                 f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}"
             )
         self._model_spec: ModelSpec = str(model) if isinstance(model, Path) else model
+        if isinstance(self._model_spec, str):
+            from gradiend.utils.safe_paths import check_model_spec
+
+            check_model_spec(self._model_spec)
         self._base_model: nn.Module | None = None
         self._param_map: ParamMap | None = None
         self._model_with_gradiend: ModelWithGradiend | None = (

@@ -158,7 +158,8 @@ def check_finite_loss(loss: torch.Tensor, state: TrainingState, batch: GradientB
             f"these gradients (gradiend_dtype={args.gradiend_dtype!r})"
         )
     raise NonFiniteLossError(
-        f"the training loss is {float(loss.detach())} at step {state.step + 1} of {state.max_steps}: {cause}. "
+        f"the training loss is {float(loss.detach())} at step {state.step + 1} of {state.max_steps}: "
+        f"{cause}. "
         "Training stopped; nothing was saved for this run."
     )
 

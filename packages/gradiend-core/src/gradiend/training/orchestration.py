@@ -15,6 +15,7 @@ from gradiend.executors.factory import executor_scope
 from gradiend.executors.seeds import SeedWork, run_seed_waves
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
+from gradiend.training.data_checks import check_training_rows
 from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs
 from gradiend.training.reuse import check_output_dir, finished_seeds, promote_checkpoint, recover_run_dirs
 from gradiend.utils.atomic import atomic_write_json
@@ -63,6 +64,7 @@ def run_training(
     Several seeds, and the pre-prune gradients, run on ``executor`` (default: the one ``args.executor``
     names); one seed runs here.
     """
+    check_training_rows(trainer, args)
     identity = trainer.run_identity()
     pair = trainer.require_pair()
     seeds_dir = seeds_directory(trainer, args, output_dir) if args.max_seeds > 1 else None
