@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import torch
 from gradiend_toy import ToyTrainer
+from tqdm import tqdm
 
 from gradiend import TrainingCallback
 from gradiend.model.checkpoint import CheckpointError
@@ -29,6 +30,9 @@ from gradiend.utils.run_lock import LOCK_FILE, RunLockedError
 from gradiend.utils.safe_paths import REWRITE_MARKER
 
 KILLED = 77
+
+# Forked children must not inherit a lock held by tqdm's monitor thread: run without that thread.
+tqdm.monitor_interval = 0
 
 
 class CountRuns(TrainingCallback):
@@ -287,3 +291,13 @@ def test_a_checkpoint_with_nan_weights_or_a_corrupt_config_is_named(
     (corrupt / "model" / "config.json").write_text('{"format": "gradi')
     with pytest.raises(CheckpointError, match=r"config\.json is not valid JSON"):
         ToyTrainer(target_classes=["a", "b"], args=_args(corrupt)).train()
+
+
+def test_a_corrupt_seed_report_is_named(reference: tuple[Path, Path], tmp_path: Path) -> None:
+    _, final = reference
+    directory = tmp_path / "run"
+    shutil.copytree(final, directory)
+    (directory / "seed_report.json").write_text('{"seeds": [')
+    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(directory))
+    with pytest.raises(CheckpointError, match=r"seed_report\.json is not valid JSON"):
+        trainer.plot_seed_convergence(output=str(tmp_path / "seeds.png"))

@@ -10,6 +10,7 @@ import pytest
 import torch
 from gradiend_toy import ToyTrainer
 from pydantic import ValidationError
+from tqdm import tqdm
 
 from gradiend import TrainingArguments, TrainingCallback
 from gradiend.model.checkpoint import load_training_stats
@@ -17,6 +18,9 @@ from gradiend.testing import quick_arguments
 from gradiend.training.state import TrainingState
 
 KILLED = 77
+
+# Forked children must not inherit a lock held by tqdm's monitor thread: run without that thread.
+tqdm.monitor_interval = 0
 
 
 class StepCounter(TrainingCallback):
