@@ -201,12 +201,12 @@ def test_a_damaged_seed_is_retrained_not_promoted(reference: tuple[Path, Path], 
 
 def test_a_finished_run_reopens_without_training(reference: tuple[Path, Path]) -> None:
     _, final = reference
-    counter = CountRuns()
+    before = _files(final)
     trainer = ToyTrainer(target_classes=["a", "b"], args=_args(final))
     model = trainer.get_model()
     assert trainer.model_path == str(final / "model")
     assert abs(trainer.evaluate_encoder(split="test")["correlation"]) > 0.5
-    assert counter.runs == 0 and model is trainer.get_model()
+    assert model is trainer.get_model() and _files(final) == before, "loaded, nothing trained or written"
     swapped = ToyTrainer(target_classes=["b", "a"], args=_args(final))
     with pytest.raises(RunIdentityError, match="target_classes"):
         swapped.get_model()

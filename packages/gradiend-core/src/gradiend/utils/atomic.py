@@ -182,11 +182,9 @@ def recover_interrupted_writes(parent: PathLike, names: Callable[[str], bool]) -
     if not root.is_dir():
         return []
     done: list[str] = []
-    leftovers = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for entry in leftovers:
-        match = _LEFTOVER.match(entry.name)
-        if match is None or not names(match["name"]):
-            continue
+    matches = [(entry, _LEFTOVER.match(entry.name)) for entry in root.iterdir()]
+    ours = [(entry, m) for entry, m in matches if m is not None and names(m["name"])]
+    for entry, match in sorted(ours, key=lambda pair: pair[0].lstat().st_mtime_ns, reverse=True):
         final = root / match["name"]
         if match["kind"] == "old" and not final.exists():
             os.rename(entry, final)
