@@ -33,3 +33,20 @@ def test_plot_labels_with_dollar_signs_are_literal(trained_toy: ToyTrainer, tmp_
         figure.canvas.draw()
         assert not label.get_parse_math() and label.get_text() == r"$x^2$"
         plt.close(figure)
+
+
+def test_an_evaluation_without_both_classes_gives_the_counts() -> None:
+    import pandas as pd
+
+    from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+
+    frame = pd.DataFrame(
+        {
+            "encoded": [0.9, 0.8, 0.7],
+            "label": [1.0, 1.0, 1.0],
+            "feature_class": ["a"] * 3,
+            "type": ["training"] * 3,
+        }
+    )
+    with pytest.raises(ValueError, match=r"\{'a': 3, 'b': 0\}.*at least 1 row of each"):
+        compute_encoder_metrics(frame, ("a", "b"))
