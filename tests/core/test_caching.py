@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from gradiend_toy import ToyTrainer
 
 from gradiend import TrainingCallback, hookimpl
+from gradiend.run_identity import RunIdentityError
 from gradiend.testing import quick_arguments as toy_arguments
 from gradiend.training.state import TrainingState
 
@@ -40,14 +43,16 @@ def test_a_finished_model_is_reused_until_an_input_changes(tmp_path: Path) -> No
         )
         trainer.train(callbacks=[counter])
     assert counter.runs == 1, "the second train() reuses the cached model"
-    changed = ToyTrainer(
-        target_classes=["a", "b"],
-        args=toy_arguments(tmp_path, use_cache=True, max_steps=40, learning_rate=2e-3),
-    )
-    changed.train(callbacks=[counter])
+    changed_args = toy_arguments(tmp_path, use_cache=True, max_steps=40, learning_rate=2e-3)
+    with pytest.raises(RunIdentityError, match=r"learning_rate: 0\.001 -> 0\.002"):
+        ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
+    assert counter.runs == 1, "another run's model is never silently replaced"
+    changed_args.overwrite_output_dir = True
+    ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
     assert counter.runs == 2, "a changed learning rate invalidates the cache"
     other_pair = ToyTrainer(
-        target_classes=["a", "c"], args=toy_arguments(tmp_path, use_cache=True, max_steps=40)
+        target_classes=["a", "c"],
+        args=toy_arguments(tmp_path, use_cache=True, max_steps=40, overwrite_output_dir=True),
     )
     other_pair.train(callbacks=[counter])
     assert counter.runs == 3, "another pair (other data) invalidates the cache"
@@ -93,3 +98,29 @@ def test_decoder_grid_is_cached(trained_toy: ToyTrainer, tmp_path: Path) -> None
     second = trainer.evaluate_decoder(target_class="b", lrs=[1.0, 0.1])
     assert calls["n"] == 3
     assert second["b"] == first["b"]
+
+
+def test_a_base_model_with_other_weights_misses_the_encoder_cache(
+    trained_toy: ToyTrainer, tmp_path: Path
+) -> None:
+    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+    trainer.get_model(load_directory=trained_toy.model_path)
+    counter = CountEncoderAnalyses()
+    trainer.register_plugin(counter)
+    trainer.evaluate_encoder()
+    changed = copy.deepcopy(trainer.base_model)
+    with torch.no_grad():
+        next(changed.parameters()).add_(0.01)  # same architecture and name, other weights
+    other = ToyTrainer(model=changed, target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+    other.get_model(load_directory=trained_toy.model_path)
+    other.register_plugin(counter)
+    other.evaluate_encoder()
+    assert counter.calls == 2, "the cache key holds the base model's content, not its name"
+    same = ToyTrainer(
+        model=copy.deepcopy(trainer.base_model), target_classes=["a", "b"],
+        args=toy_arguments(tmp_path, use_cache=True),
+    )  # fmt: skip
+    same.get_model(load_directory=trained_toy.model_path)
+    same.register_plugin(counter)
+    same.evaluate_encoder()
+    assert counter.calls == 2, "an equal copy of the base model hits the cache"

@@ -27,6 +27,7 @@ from gradiend.executors import (
     split_groups,
 )
 from gradiend.executors.local import LocalPool
+from gradiend.run_identity import RunIdentityError
 from gradiend.testing import quick_arguments
 from gradiend.training.orchestration import finished_seeds
 
@@ -207,11 +208,15 @@ def test_finished_seeds_are_reused_whichever_executor_wrote_them(tmp_path: Path)
     args = quick_arguments(
         tmp_path, max_seeds=2, min_convergent_seeds=2, max_steps=40, saved_seed_runs="all_tried"
     )
-    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer.train()
     pair = ("a", "b")
     on_ray = args.with_overrides(executor="ray", ray_address="auto")
-    assert sorted(finished_seeds(tmp_path / "seeds", on_ray, pair)) == [0, 1]
-    assert finished_seeds(tmp_path / "seeds", args.with_overrides(learning_rate=1e-2), pair) == {}
+    trainer.training_args = on_ray
+    assert sorted(finished_seeds(tmp_path / "seeds", on_ray, pair, trainer.run_identity())) == [0, 1]
+    trainer.training_args = args.with_overrides(learning_rate=1e-2)
+    with pytest.raises(RunIdentityError, match="learning_rate"):
+        finished_seeds(tmp_path / "seeds", trainer.args, pair, trainer.run_identity())
     shutil.rmtree(tmp_path / "seeds" / "seed_1")
     shutil.rmtree(tmp_path / "model")
     two = InProcessWorkers(2)

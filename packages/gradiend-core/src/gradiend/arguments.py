@@ -73,6 +73,11 @@ class TrainingArguments(StrictModel):
     output_dir: str | None = Field(
         None, description="Where the trained model is saved (default: experiment_dir[/run_id]/model)."
     )
+    overwrite_output_dir: bool = Field(
+        False,
+        description="Replace an earlier result of another run (other base model, data, pair or arguments) "
+        "in experiment_dir/output_dir instead of refusing (as in transformers).",
+    )
     use_cache: bool = Field(
         False,
         description="Reuse trained models and evaluation results under experiment_dir when inputs match.",
@@ -86,14 +91,20 @@ class TrainingArguments(StrictModel):
     )
 
     # ----- training loop -----
-    train_batch_size: int = Field(32, ge=1, description="Rows per gradient (every batch holds one class).")
+    train_batch_size: int = Field(
+        32, ge=1, strict=True, description="Rows per gradient (every batch holds one class)."
+    )
     train_max_size: int | None = Field(None, ge=1, description="Cap on training rows per class.")
-    learning_rate: float = Field(1e-5, gt=0.0, description="Learning rate of the GRADIEND optimizer.")
+    learning_rate: float = Field(
+        1e-5, gt=0.0, allow_inf_nan=False, description="Learning rate of the GRADIEND optimizer."
+    )
     num_train_epochs: int = Field(3, ge=1, description="Passes over the training rows (alias: num_epochs).")
     max_steps: int = Field(
         -1, ge=-1, description="Training steps; > 0 overrides num_train_epochs (as in HF)."
     )
-    weight_decay: float = Field(1e-2, ge=0.0, description="Weight decay of the optimizer.")
+    weight_decay: float = Field(
+        1e-2, ge=0.0, allow_inf_nan=False, description="Weight decay of the optimizer."
+    )
     adam_epsilon: float = Field(1e-8, gt=0.0, description="Epsilon of Adam/AdamW.")
     optim: Literal["adamw", "adam"] = Field("adamw", description="Optimizer of the GRADIEND parameters.")
     supervised_encoder: bool = Field(
@@ -137,11 +148,17 @@ class TrainingArguments(StrictModel):
     )
 
     # ----- checkpoints -----
-    save_strategy: Literal["best", "steps", "no"] = Field(
-        "best", description="'best': keep the best-correlation checkpoint; 'steps': also every save_steps."
+    save_strategy: Literal["best", "steps", "epoch", "no"] = Field(
+        "best",
+        description="'best': save the best-correlation weights; 'no': save the last step's weights; "
+        "'steps'/'epoch': 'best' plus a resumable checkpoint every save_steps steps / every epoch.",
     )
-    save_steps: int = Field(5000, ge=1, description="Checkpoint interval when save_strategy='steps'.")
-    save_only_best: bool = Field(True, description="Keep only the best checkpoint on disk.")
+    save_steps: int = Field(
+        5000, ge=1, strict=True, description="Step-checkpoint interval when save_strategy='steps'."
+    )
+    save_only_best: bool = Field(
+        True, description="Delete the step checkpoints once the model is saved (False: keep them)."
+    )
 
     # ----- the GRADIEND network -----
     latent_dim: int | None = Field(None, ge=1, description="Number of latent features (default 1).")
@@ -221,6 +238,15 @@ class TrainingArguments(StrictModel):
             raise ValueError("must hold at least one number (or be None for the defaults)")
         if any(v != v or v in (float("inf"), float("-inf")) for v in value):
             raise ValueError(f"must hold finite numbers, got {value}")
+        return value
+
+    @field_validator("decoder_eval_lrs")
+    @classmethod
+    def _non_zero_rates(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and any(v == 0 for v in value):
+            raise ValueError(
+                f"a decoder learning rate of 0 leaves the model unchanged: remove it from {value}"
+            )
         return value
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ IRRELEVANT_ARGUMENTS: frozenset[str] = frozenset(
     {
         "experiment_dir",
         "output_dir",
+        "overwrite_output_dir",
         "use_cache",
         "seed_runs_dir",
         "saved_seed_runs",

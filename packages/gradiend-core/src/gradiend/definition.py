@@ -131,7 +131,9 @@ class FeatureLearningDefinition(ABC):
             raise ValueError(f"n_features must be >= 1, got {n_features}")
         self._target_classes = _validate_classes("target_classes", target_classes)
         self._all_classes = _validate_classes("all_classes", all_classes)
-        self.run_id = run_id
+        from gradiend.utils.safe_paths import check_relative_name
+
+        self.run_id = check_relative_name(run_id, "run_id")
         self.n_features = int(n_features)
 
     # --- classes ---------------------------------------------------------------------------------

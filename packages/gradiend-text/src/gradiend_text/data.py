@@ -46,6 +46,7 @@ import pandas as pd
 from gradiend.definition import normalize_split
 from gradiend_text.matching import apply_casing
 from gradiend_text.tables import TableSource, load_table
+from gradiend_text.validation import check_class_names, check_distinct_pair_words
 
 logger = logging.getLogger(__name__)
 
@@ -256,8 +257,10 @@ def normalize_text_data(
     if raw.empty:
         raise ValueError("text data has no rows")
     view = _unified_view(raw, columns)
+    check_class_names(view, columns.label_class)
     pair = _resolve_pair(data_classes(view), target_classes)
     paired = _pair_alternatives(view, raw, pair, seed)
+    check_distinct_pair_words(paired, pair)
     others = (
         view[~view["feature_class"].isin(pair)].drop_duplicates(["masked", "factual", "feature_class"]).copy()
     )

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _load_tokenizer(source: str) -> PreTrainedTokenizerBase:
+def _load_tokenizer(source: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(source)
+    return AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code)
 
 
 def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase, objective: str) -> PreTrainedTokenizerBase:
@@ -46,6 +46,7 @@ def load_text_model(
     dtype: torch.dtype | None = None,
     device_map: str | dict[str, Any] | None = None,
     max_memory: dict[str, str] | None = None,
+    trust_remote_code: bool = False,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a masked or causal LM and its tokenizer.
 
@@ -58,6 +59,7 @@ def load_text_model(
         dtype: weights dtype when loading (default: as saved).
         device_map: Hugging Face ``device_map`` for large models (needs ``accelerate``), e.g. ``"auto"``.
         max_memory: Hugging Face ``max_memory`` used with ``device_map``.
+        trust_remote_code: run the model's own code (``auto_map`` in its config); off by default.
 
     Returns:
         ``(model, tokenizer)``; a causal LM's tokenizer without pad token gets EOS as pad token.
@@ -69,10 +71,10 @@ def load_text_model(
         resolved = resolve_objective(objective, loaded)
     elif isinstance(model, (str, os.PathLike)):
         source = os.fspath(model)
-        config = AutoConfig.from_pretrained(source)
+        config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
         resolved = resolve_objective(objective, config)
         auto = AutoModelForMaskedLM if resolved == "mlm" else AutoModelForCausalLM
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"trust_remote_code": trust_remote_code}
         if dtype is not None:
             options["dtype"] = dtype
         if device_map is not None:
@@ -92,7 +94,9 @@ def load_text_model(
             raise ValueError("the model has no name_or_path to load its tokenizer from; pass tokenizer=")
         tokenizer = source
     loaded_tokenizer = (
-        _load_tokenizer(os.fspath(tokenizer)) if isinstance(tokenizer, (str, os.PathLike)) else tokenizer
+        _load_tokenizer(os.fspath(tokenizer), trust_remote_code)
+        if isinstance(tokenizer, (str, os.PathLike))
+        else tokenizer
     )
     return loaded, prepare_tokenizer(loaded_tokenizer, resolved)
 

@@ -225,9 +225,16 @@ def language_modeling_score(
     batch_size: int = 32,
     seed: int = 0,
     mask_probability: float = 0.15,
-    max_length: int = 256,
+    max_length: int | None = None,
 ) -> float:
-    """Top-1 accuracy on ``texts`` (see the module docstring); batched by length, padded per batch."""
+    """Top-1 accuracy on ``texts`` (see the module docstring); batched by length, padded per batch.
+
+    Texts are cut at ``max_length`` tokens (default: the model's own position limit).
+    """
+    if max_length is None:
+        from gradiend_text.validation import position_limit
+
+        max_length = position_limit(model) or 1_000_000
     objective = check_objective(objective)
     if objective == "mlm" and tokenizer.mask_token_id is None:
         raise ValueError("the tokenizer has no mask token; the masked-LM score needs one")

@@ -22,6 +22,7 @@ from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_tex
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
 from gradiend_text.report import probability_table_html
 from gradiend_text.scoring import language_modeling_score, target_word_probabilities
+from gradiend_text.validation import check_rows_fit_model, position_limit
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +145,13 @@ class TextPredictionTrainer(Trainer):
             dtype=dtype,
             device_map=self.args.base_model_device_map,
             max_memory=self.args.base_model_max_memory,
+            trust_remote_code=self.args.trust_remote_code,
         )
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)
+        check_rows_fit_model(
+            self.rows, tokenizer, self.objective, self.mask_placeholder, position_limit(loaded)
+        )
         return loaded.eval()
 
     def _ready(self) -> tuple[PreTrainedTokenizerBase, Objective]:

@@ -122,6 +122,8 @@ class ImageClassificationTrainer(Trainer):
             options["max_memory"] = self.args.base_model_max_memory
         if self.args.torch_dtype is not None:
             options["dtype"] = self.args.base_model_dtype
+        if self.args.trust_remote_code:
+            options["trust_remote_code"] = True  # reaches AutoModelForImageClassification.from_pretrained
         loaded = load_classifier(model, **options)
         self._loaded = loaded
         return loaded.model.eval()

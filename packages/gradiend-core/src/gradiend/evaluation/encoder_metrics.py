@@ -92,6 +92,12 @@ def compute_encoder_metrics(encoder_df: pd.DataFrame, pair: tuple[str, str]) -> 
     frame = _prepare(encoder_df)
     neutral = frame["type"].map(is_neutral_type).to_numpy(dtype=bool)
     in_pair = frame["feature_class"].astype(str).isin([first, second]).to_numpy(dtype=bool)
+    counts = {name: int((frame.loc[~neutral, "feature_class"].astype(str) == name).sum()) for name in pair}
+    if min(counts.values()) < 1:
+        raise ValueError(
+            f"cannot evaluate the encoder: the evaluated rows hold {counts} rows of the target classes; "
+            "at least 1 row of each is needed (the split is too small, or max_size too low)"
+        )
     matrix = encoded_matrix(frame["encoded"])
     labels = frame["label"].to_numpy(dtype=np.float64)
     h = matrix[:, 0]

@@ -14,6 +14,7 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_spli
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
+from gradiend.utils.safe_paths import check_path_component, check_rewrite_target, mark_rewrite
 
 if TYPE_CHECKING:
     from gradiend.executors.base import Executor
@@ -345,10 +346,13 @@ class Evaluator:
             if root is None and output_dir is None:
                 return model
             suffix = "" if increase else "_weaken"
-            directory = str(Path(output_dir or Path(root or ".") / "rewritten") / f"{name}{suffix}")
+            folder = check_path_component(f"{name}{suffix}", "target class")
+            directory = str(Path(output_dir or Path(root or ".") / "rewritten") / folder)
         else:
             directory = output_dir
+        check_rewrite_target(directory)
         self.trainer.save_base_model(model, directory)
+        mark_rewrite(directory, {"target_class": name, "base_model": self.trainer.base_model_path})
         return directory
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gradiend.arguments import TrainingArguments
 from gradiend.executors.base import Executor, WorkerPool
 from gradiend.model.with_gradiend import ModelWithGradiend
+from gradiend.run_identity import METADATA_KEY as RUN_IDENTITY_KEY
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.loop import EncoderEvaluation
 from gradiend.training.multi_seed import MultiSeedOutcome, SeedRecord, conclude, seed_record
@@ -53,6 +54,7 @@ class SeedWork:
             to their own attributes do not come back).
         model_with_gradiend_cls: a ModelWithGradiend subclass to wrap each new model in.
         fingerprint: stored in each model's metadata when caching is on.
+        identity: the run identity (``RunIdentity.to_dict()``) stored in each model's metadata.
         progress: show progress bars.
         keep_models: return each trained model with its result (False for remote workers).
     """
@@ -67,6 +69,7 @@ class SeedWork:
         fingerprint: str | None = None,
         progress: bool = True,
         keep_models: bool = True,
+        identity: dict[str, Any] | None = None,
     ) -> None:
         self.trainer = trainer
         self.args = args
@@ -75,6 +78,7 @@ class SeedWork:
         self.fingerprint = fingerprint
         self.progress = progress
         self.keep_models = keep_models
+        self.identity = identity
         self._evaluate: EncoderEvaluation | None = None
         self._evaluate_ready = False
 
@@ -97,6 +101,7 @@ class SeedWork:
             fingerprint=self.fingerprint,
             progress=False,
             keep_models=False,
+            identity=self.identity,
         )
 
     def evaluation(self) -> EncoderEvaluation | None:
@@ -122,9 +127,11 @@ class SeedWork:
             )
         if self.fingerprint is not None:
             model.metadata["fingerprint"] = self.fingerprint
+        if self.identity is not None:
+            model.metadata[RUN_IDENTITY_KEY] = self.identity
         return train_seed(
             self.trainer, self.args, output_dir, seed, evaluate=evaluate, model_with_gradiend=model,
-            callbacks=self.callbacks, progress=self.progress,
+            callbacks=self.callbacks, progress=self.progress, identity=self.identity,
         )  # fmt: skip
 
     def train_and_validate(self, seed: int, output_dir: str) -> SeedResult:

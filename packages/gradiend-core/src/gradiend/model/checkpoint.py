@@ -21,6 +21,7 @@ Every reading error is a :class:`CheckpointError` naming the file and what is wr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -259,6 +260,51 @@ def check_replaceable(directory: PathLike) -> None:
         )
 
 
+WEIGHTS_DIGEST_KEY = "weights_sha256"
+"""Key of the ``config.json`` entry holding the SHA-256 of ``model.safetensors`` (recorded at save)."""
+
+
+def file_sha256(path: PathLike) -> str:
+    """The SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_checkpoint_weights(directory: PathLike) -> dict[str, Any]:
+    """Validate a checkpoint and check its weights against the digest recorded when it was saved.
+
+    Returns the config. A checkpoint written without a digest is checked for structure only.
+
+    Raises:
+        CheckpointError: naming the file when it is damaged, truncated or was changed after saving.
+    """
+    config = read_checkpoint_config(directory)
+    recorded = config.get(WEIGHTS_DIGEST_KEY)
+    if recorded is not None:
+        weights = Path(directory) / WEIGHTS_FILE
+        actual = file_sha256(weights)
+        if actual != recorded:
+            raise CheckpointError(
+                f"{weights} is damaged: its SHA-256 {actual[:16]}... differs from the one recorded at save "
+                f"({str(recorded)[:16]}...)"
+            )
+    return config
+
+
+def check_finite_tensors(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
+    """Raise :class:`CheckpointError` naming the tensor when a floating tensor holds NaN or inf."""
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise CheckpointError(
+                f"{path}: the tensor {name!r} holds {bad} NaN or infinite value(s); the checkpoint cannot be "
+                "used (it was saved from a diverged training run or is damaged)"
+            )
+
+
 def is_gradiend_checkpoint(directory: PathLike) -> bool:
     """Whether ``directory`` holds a ``config.json`` that declares the GRADIEND format.
 
@@ -319,12 +365,15 @@ __all__ = [
     "NETWORK_CONFIG_FILE",
     "TRAINING_ARGS_FILE",
     "TRAINING_STATS_FILE",
+    "WEIGHTS_DIGEST_KEY",
     "WEIGHTS_FILE",
     "CheckpointError",
+    "check_finite_tensors",
     "check_network_config",
     "check_param_map_entry",
     "check_replaceable",
     "check_weight_shapes",
+    "file_sha256",
     "gradiend_weight_shapes",
     "is_gradiend_checkpoint",
     "load_safetensors",
@@ -334,4 +383,5 @@ __all__ = [
     "read_json_file",
     "read_network_config",
     "read_safetensors_header",
+    "verify_checkpoint_weights",
 ]

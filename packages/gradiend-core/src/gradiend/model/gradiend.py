@@ -22,6 +22,7 @@ from gradiend.model.checkpoint import (
     NETWORK_CONFIG_KEYS,
     WEIGHTS_FILE,
     CheckpointError,
+    check_finite_tensors,
     check_replaceable,
     gradiend_weight_shapes,
     load_safetensors,
@@ -333,7 +334,9 @@ class GradiendModel(nn.Module):
         """Load a network saved by :meth:`save_pretrained` (or the network of a full GRADIEND checkpoint)."""
         root = Path(directory)
         network_config = read_network_config(root)
-        return network_from_tensors(network_config, load_safetensors(root / WEIGHTS_FILE, device), root)
+        tensors = load_safetensors(root / WEIGHTS_FILE, device)
+        check_finite_tensors(tensors, root / WEIGHTS_FILE)
+        return network_from_tensors(network_config, tensors, root)
 
 
 def network_from_tensors(

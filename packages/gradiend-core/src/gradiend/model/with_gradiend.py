@@ -24,9 +24,12 @@ from gradiend.model.checkpoint import (
     FORMAT_VERSION,
     TRAINING_ARGS_FILE,
     TRAINING_STATS_FILE,
+    WEIGHTS_DIGEST_KEY,
     WEIGHTS_FILE,
     CheckpointError,
+    check_finite_tensors,
     check_replaceable,
+    file_sha256,
     load_safetensors,
     read_checkpoint_config,
 )
@@ -172,7 +175,8 @@ class ModelWithGradiend:
         tensors = {**self.gradiend.weight_tensors(), **self.param_map.index_tensors()}
         with atomic_directory(root) as tmp:
             atomic_save_safetensors(tmp / WEIGHTS_FILE, tensors, metadata={"format": "pt"})
-            atomic_write_json(tmp / CONFIG_FILE, self.checkpoint_config())
+            config = {**self.checkpoint_config(), WEIGHTS_DIGEST_KEY: file_sha256(tmp / WEIGHTS_FILE)}
+            atomic_write_json(tmp / CONFIG_FILE, config)
             if training_stats is not None:
                 atomic_write_json(tmp / TRAINING_STATS_FILE, dict(training_stats))
             if arguments is not None:
@@ -196,6 +200,7 @@ class ModelWithGradiend:
         root = Path(directory)
         config = read_checkpoint_config(root)
         tensors = load_safetensors(root / WEIGHTS_FILE)
+        check_finite_tensors(tensors, root / WEIGHTS_FILE)
         gradiend = network_from_tensors(config["gradiend"], tensors, root / CONFIG_FILE)
         try:
             param_map = ParamMap.from_dict(config["param_map"], tensors)

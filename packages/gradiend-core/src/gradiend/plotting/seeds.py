@@ -9,7 +9,6 @@ the selected seed is drawn thicker and marked with a star.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gradiend.model.checkpoint import load_training_stats
+from gradiend.model.checkpoint import load_training_stats, read_json_file
 from gradiend.plotting.output import finish_figure, new_figure
 from gradiend.plotting.paths import PLOT_NAMES, resolve_output
 from gradiend.plotting.style import (
@@ -75,7 +74,7 @@ def find_seed_report(
 def load_seed_report(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a ``seed_report.json``, checking that it lists seeds."""
     file = Path(path)
-    report = json.loads(file.read_text(encoding="utf-8"))
+    report = read_json_file(file)  # a damaged file: CheckpointError naming it
     if not isinstance(report, dict) or not isinstance(report.get("seeds"), list):
         raise ValueError(f"{file} is not a seed report: it must be a JSON object with a 'seeds' list")
     return report

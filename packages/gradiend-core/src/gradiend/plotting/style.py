@@ -90,6 +90,7 @@ RC_PARAMS: dict[RcKeyType, Any] = {
     "figure.facecolor": "white",
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
+    "text.parse_math": False,  # class names and titles are user text: "$" and "_" are shown as written
     "svg.fonttype": "none",
 }
 """matplotlib settings of every gradiend figure."""

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from gradiend.evaluation.evaluator import Evaluator
     from gradiend.executors.base import Executor
+    from gradiend.run_identity import RunIdentity
     from gradiend.training.callbacks import TrainingCallback
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
                 f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}"
             )
         self._model_spec: ModelSpec = str(model) if isinstance(model, Path) else model
+        if isinstance(self._model_spec, str):
+            from gradiend.utils.safe_paths import check_model_spec
+
+            check_model_spec(self._model_spec)
         self._base_model: nn.Module | None = None
         self._param_map: ParamMap | None = None
         self._model_with_gradiend: ModelWithGradiend | None = (
@@ -191,20 +196,34 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             return self.args.output_dir
         if self.experiment_dir:
             return str(Path(self.experiment_dir) / "model")
-        return tempfile.mkdtemp(prefix="gradiend-")
+        folder = tempfile.mkdtemp(prefix="gradiend-")
+        logger.warning(
+            "no experiment_dir or output_dir given: the model is saved in the temporary folder %s", folder
+        )
+        return folder
 
     def cache_fingerprint(self) -> str:
-        """A digest of what decides this trainer's results: base model, pair, arguments, data, pruning."""
-        from gradiend.caching import relevant_arguments, stable_hash
+        """A digest of what decides this trainer's results (its :meth:`run_identity`)."""
+        return self.run_identity().digest()
 
-        return stable_hash(
-            {
-                "base_model": self.base_model_path,
-                "modality": type(self).__name__,
-                "target_classes": self.target_classes,
-                "arguments": relevant_arguments(self.args.to_dict()),
-                "data": self.data_fingerprint(),
-            }
+    def run_identity(self) -> RunIdentity:
+        """The run identity: base model by content, pair and order, data, arguments, format version."""
+        from gradiend.run_identity import RunIdentity, base_model_digest, result_arguments
+
+        digest = self.__dict__.get("_base_model_digest")
+        if digest is None:
+            store = Path(self.experiment_dir) if self.experiment_dir else None
+            spec = self._model_spec
+            source = spec.base_model if isinstance(spec, ModelWithGradiend) else spec
+            digest = base_model_digest(source, lambda: self.base_model, store)
+            self._base_model_digest = digest
+        return RunIdentity(
+            modality=type(self).__name__,
+            target_classes=tuple(self.require_pair()),
+            base_model=digest,
+            base_model_name=self.base_model_path,
+            data=self.data_fingerprint(),
+            arguments=result_arguments(self.args.to_dict()),
         )
 
     # --- models --------------------------------------------------------------------------------------
@@ -256,9 +275,15 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         if load_directory is not None:
             self._model_with_gradiend = self.load_model(load_directory, **kwargs)
             return self._model_with_gradiend
-        if self._model_with_gradiend is None:
-            if self._model_path is None:
+        if self._model_with_gradiend is None and self._model_path is None:
+            from gradiend.training.reuse import reopen_finished_model
+
+            reopened = reopen_finished_model(self)  # a finished run of the same identity on disk
+            if reopened is None:
                 raise ValueError("no trained GRADIEND yet: call train() or get_model(load_directory=...)")
+            self._model_path, self._model_with_gradiend = reopened
+        if self._model_with_gradiend is None:
+            assert self._model_path is not None
             self._model_with_gradiend = self.load_model(self._model_path, **kwargs)
         return self._model_with_gradiend
 
@@ -342,6 +367,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
 
     def _reset_model(self, model: ModelSpec) -> None:
         self._model_spec = model
+        self.__dict__.pop("_base_model_digest", None)
         self._base_model = None
         self._param_map = None
         self._model_with_gradiend = model if isinstance(model, ModelWithGradiend) else None

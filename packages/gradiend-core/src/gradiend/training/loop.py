@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -16,6 +16,9 @@ from gradiend.gradients.dataset import GradientBatch, GradientTrainingDataset
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.state import Evaluation, TrainingState
+
+if TYPE_CHECKING:
+    from gradiend.training.step_checkpoints import StepCheckpointer
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +73,18 @@ def total_steps(args: TrainingArguments, batches_per_epoch: int) -> int:
 
 
 def _batches(dataset: GradientTrainingDataset, state: TrainingState) -> Iterator[GradientBatch]:
-    """Endless epochs of gradient batches; ``state.epoch`` follows along."""
+    """Endless epochs of gradient batches; ``state.epoch`` follows along.
+
+    A resumed run (``state.step`` > 0) skips the batches of the current epoch it already trained on.
+    """
+    skip = state.step - state.epoch * len(dataset)
     while True:
-        yield from dataset.iter_epoch(state.epoch)
+        if skip > 0:
+            for rows in dataset.batches(state.epoch)[skip:]:
+                yield dataset.gradient_batch(rows)
+            skip = 0
+        else:
+            yield from dataset.iter_epoch(state.epoch)
         state.epoch += 1
 
 
@@ -123,6 +135,35 @@ def _evaluate(
     state.should_evaluate = False
 
 
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite: training stops (the weights would be garbage)."""
+
+
+def check_finite_loss(loss: torch.Tensor, state: TrainingState, batch: GradientBatch) -> None:
+    """Stop with the step and the likely cause when ``loss`` is NaN or infinite."""
+    if bool(torch.isfinite(loss)):
+        return
+    gradients_finite = bool(torch.isfinite(batch.source).all()) and bool(torch.isfinite(batch.target).all())
+    args = state.args
+    if not gradients_finite:
+        cause = (
+            "the base model's gradients of this batch are NaN/inf (check the data of class "
+            f"{batch.feature_class!r} and the base model's torch_dtype={args.torch_dtype!r})"
+        )
+    elif state.step == 0:
+        cause = "the GRADIEND overflows at initialisation (try gradiend_dtype='float32')"
+    else:
+        cause = (
+            f"the GRADIEND weights diverged: learning_rate={args.learning_rate:g} is likely too high for "
+            f"these gradients (gradiend_dtype={args.gradiend_dtype!r})"
+        )
+    raise NonFiniteLossError(
+        f"the training loss is {float(loss.detach())} at step {state.step + 1} of {state.max_steps}: "
+        f"{cause}. "
+        "Training stopped; nothing was saved for this run."
+    )
+
+
 def run_training_loop(
     state: TrainingState,
     dataset: GradientTrainingDataset,
@@ -130,11 +171,13 @@ def run_training_loop(
     evaluate: EncoderEvaluation | None,
     *,
     progress: bool = True,
+    checkpointer: StepCheckpointer | None = None,
 ) -> TrainingState:
     """Train ``state.model_with_gradiend.gradiend`` for ``state.max_steps`` steps.
 
     The base model only supplies gradients: it stays in eval mode and is never updated. Every step
     computes one gradient batch (one forward pass, one or two backward passes) and one GRADIEND update.
+    A ``checkpointer`` resumes from the latest step checkpoint and saves new ones when due.
     """
     mwg = state.model_with_gradiend
     mwg.base_model.eval()
@@ -143,11 +186,18 @@ def run_training_loop(
     optimizer = make_optimizer(list(gradiend.parameters()), state.args)
     for callback in callbacks:
         callback.on_train_begin(state)
+    if checkpointer is not None:
+        checkpointer.restore(state, optimizer)
     if state.should_evaluate and evaluate is not None:
         _evaluate(state, evaluate, callbacks)
     batches = _batches(dataset, state)
     bar = tqdm(
-        total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False
+        total=state.max_steps,
+        initial=state.step,
+        desc="GRADIEND training",
+        unit="step",
+        disable=not progress,
+        leave=False,
     )
     try:
         while state.step < state.max_steps and not state.should_stop:
@@ -157,6 +207,7 @@ def run_training_loop(
             state.add_time("gradients", tock - tick)
             optimizer.zero_grad(set_to_none=True)
             loss = gradiend_loss(mwg, batch, state.args)
+            check_finite_loss(loss, state, batch)
             loss.backward()
             optimizer.step()
             state.add_time("gradiend_update", time.perf_counter() - tock)
@@ -169,6 +220,8 @@ def run_training_loop(
                 callback.on_step_end(state, value)
             if state.should_evaluate and evaluate is not None:
                 _evaluate(state, evaluate, callbacks)
+            if checkpointer is not None and checkpointer.due(state):
+                checkpointer.save(state, optimizer)
     finally:
         bar.close()
     for callback in callbacks:
@@ -177,4 +230,12 @@ def run_training_loop(
     return state
 
 
-__all__ = ["EncoderEvaluation", "gradiend_loss", "make_optimizer", "run_training_loop", "total_steps"]
+__all__ = [
+    "EncoderEvaluation",
+    "NonFiniteLossError",
+    "check_finite_loss",
+    "gradiend_loss",
+    "make_optimizer",
+    "run_training_loop",
+    "total_steps",
+]

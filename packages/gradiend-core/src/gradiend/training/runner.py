@@ -18,6 +18,7 @@ from gradiend.training.callbacks import TrainingCallback, default_callbacks
 from gradiend.training.loop import EncoderEvaluation, run_training_loop, total_steps
 from gradiend.training.seeding import set_seed
 from gradiend.training.state import TrainingState
+from gradiend.training.step_checkpoints import StepCheckpointer
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -91,11 +92,15 @@ def train_seed(
     model_with_gradiend: ModelWithGradiend | None = None,
     callbacks: Sequence[TrainingCallback] | None = None,
     progress: bool = True,
+    identity: dict[str, Any] | None = None,
 ) -> SeedRun:
     """Train one GRADIEND with ``seed`` and save it (atomically) to ``output_dir``.
 
     ``evaluate`` scores the encoder on validation rows for checkpoint selection (``None``: no
     evaluation during training, so the last step is kept and the sign cannot be normalised).
+    ``save_strategy="no"`` keeps the last step's weights too; ``"steps"``/``"epoch"`` also write
+    resumable step checkpoints (see :mod:`gradiend.training.step_checkpoints`) checked against
+    ``identity``.
     """
     start = time.perf_counter()
     set_seed(seed)
@@ -120,8 +125,13 @@ def train_seed(
         args=args, model_with_gradiend=mwg, max_steps=total_steps(args, len(dataset)), pair=pair
     )
     all_callbacks = [*default_callbacks(args.eval_steps, do_eval), *(callbacks or [])]
-    run_training_loop(state, dataset, all_callbacks, evaluate, progress=progress)
-    if state.best_state is not None:
+    checkpointer = None
+    if args.save_strategy in ("steps", "epoch"):
+        checkpointer = StepCheckpointer(args, output_dir, seed, identity, len(dataset))
+    run_training_loop(state, dataset, all_callbacks, evaluate, progress=progress, checkpointer=checkpointer)
+    if args.save_strategy == "no":
+        state.best = state.evaluations[-1] if state.evaluations else None  # describe the saved weights
+    elif state.best_state is not None:
         mwg.gradiend.load_state_dict(state.best_state)
     flipped = args.normalize_gradiend and normalize_sign(mwg, state)
     stats = state.to_stats()
@@ -136,6 +146,8 @@ def train_seed(
         stats["post_prune"] = {"input_dim": mwg.param_map.size, **args.post_prune_config.model_dump()}
     stats["total_time"] = round(time.perf_counter() - start, 4)
     mwg.save_pretrained(output_dir, training_stats=stats, arguments=args.to_dict())
+    if checkpointer is not None:
+        checkpointer.finish()
     logger.info(
         "seed %d: best |correlation| %.4f at step %s, saved to %s",
         seed,

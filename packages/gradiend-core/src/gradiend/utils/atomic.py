@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -166,6 +167,40 @@ def _swap_into_place(new: Path, final: Path) -> None:
     logger.debug("replaced directory %s", final)
 
 
+_LEFTOVER = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<kind>old|tmp)-[A-Za-z0-9_]+|[A-Za-z0-9_]+\.tmp)$")
+
+
+def recover_interrupted_writes(parent: PathLike, names: Callable[[str], bool]) -> list[str]:
+    """Finish what a killed writer left in ``parent`` for the entries whose name ``names`` accepts.
+
+    A directory swap killed between its two renames leaves only the backup ``.<name>.old-*``: it is
+    moved back to ``<name>``. Backups of a completed swap and temporary files and folders
+    (``.<name>.tmp-*``, ``.<name>.*.tmp``) are deleted. Call it only while no other process writes
+    there (under the run lock). Returns what was done, one line per entry (also logged).
+    """
+    root = Path(parent)
+    if not root.is_dir():
+        return []
+    done: list[str] = []
+    matches = [(entry, _LEFTOVER.match(entry.name)) for entry in root.iterdir()]
+    ours = [(entry, m) for entry, m in matches if m is not None and names(m["name"])]
+    for entry, match in sorted(ours, key=lambda pair: pair[0].lstat().st_mtime_ns, reverse=True):
+        final = root / match["name"]
+        if match["kind"] == "old" and not final.exists():
+            os.rename(entry, final)
+            _fsync_directory(root)
+            done.append(f"restored {final} from {entry.name} (an earlier write was interrupted)")
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+            done.append(f"removed the left-over {entry}")
+        else:
+            entry.unlink()
+            done.append(f"removed the left-over {entry}")
+    for line in done:
+        logger.warning(line)
+    return done
+
+
 def _fsync_file(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
@@ -205,4 +240,5 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "json_default",
+    "recover_interrupted_writes",
 ]
