@@ -32,6 +32,32 @@ _CORE_EXPORTS: dict[str, str] = {
     "set_seed": "gradiend.training.seeding",
     "load_training_stats": "gradiend.model.checkpoint",
     "hookimpl": "gradiend.plugins.markers",
+    # suites and comparison (issue 17)
+    "TrainerSuite": "gradiend.suites",
+    "SymmetricTrainerSuite": "gradiend.suites",
+    "PositiveTrainerSuite": "gradiend.suites",
+    "TrainerCollection": "gradiend.suites",
+    "SuitePairDefinition": "gradiend.suites",
+    "PositiveFeatureDefinition": "gradiend.suites",
+    "TransitionSpec": "gradiend.suites",
+    "pair": "gradiend.suites",
+    "identity": "gradiend.suites",
+    "compute_similarity_matrix": "gradiend.comparison",
+    "compute_grouped_similarity_matrices": "gradiend.comparison",
+    "compute_cross_encoding_matrix": "gradiend.comparison",
+    "compute_trainer_pair_encoding_matrix": "gradiend.comparison",
+    "compute_anchor_aligned_encoding_matrix": "gradiend.comparison",
+    "compute_gradiend_feature_cross_encoding_matrix": "gradiend.comparison",
+    "compute_gradiend_transition_cross_encoding_matrix": "gradiend.comparison",
+    "compute_topk_sets": "gradiend.comparison",
+    "compute_seed_topk_stability": "gradiend.comparison",
+    "aggregate_encoder_dataframes": "gradiend.comparison",
+    "plot_comparison_heatmap": "gradiend.plotting.heatmap",
+    "plot_similarity_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap_venn": "gradiend.plotting.comparison",
+    "plot_cross_encoding_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap": "gradiend.plotting.comparison",
 }
 
 if TYPE_CHECKING:
@@ -48,6 +74,10 @@ if TYPE_CHECKING:
     from gradiend.training.callbacks import EarlyStoppingCallback, TrainingCallback
     from gradiend.training.multi_seed import NonConvergenceError
     from gradiend.training.seeding import set_seed
+    from gradiend.suites import PositiveFeatureDefinition, PositiveTrainerSuite, SuitePairDefinition, SymmetricTrainerSuite, TrainerCollection, TrainerSuite, TransitionSpec, identity, pair
+    from gradiend.comparison import aggregate_encoder_dataframes, compute_anchor_aligned_encoding_matrix, compute_cross_encoding_matrix, compute_gradiend_feature_cross_encoding_matrix, compute_gradiend_transition_cross_encoding_matrix, compute_grouped_similarity_matrices, compute_seed_topk_stability, compute_similarity_matrix, compute_topk_sets, compute_trainer_pair_encoding_matrix
+    from gradiend.plotting.heatmap import plot_comparison_heatmap
+    from gradiend.plotting.comparison import plot_cross_encoding_heatmap, plot_similarity_heatmap, plot_topk_overlap, plot_topk_overlap_heatmap, plot_topk_overlap_venn
 
 
 def __getattr__(name: str) -> Any:
@@ -99,4 +129,29 @@ __all__ = [
     "hookimpl",
     "load_training_stats",
     "set_seed",
+    "PositiveFeatureDefinition",
+    "PositiveTrainerSuite",
+    "SuitePairDefinition",
+    "SymmetricTrainerSuite",
+    "TrainerCollection",
+    "TrainerSuite",
+    "TransitionSpec",
+    "aggregate_encoder_dataframes",
+    "compute_anchor_aligned_encoding_matrix",
+    "compute_cross_encoding_matrix",
+    "compute_gradiend_feature_cross_encoding_matrix",
+    "compute_gradiend_transition_cross_encoding_matrix",
+    "compute_grouped_similarity_matrices",
+    "compute_seed_topk_stability",
+    "compute_similarity_matrix",
+    "compute_topk_sets",
+    "compute_trainer_pair_encoding_matrix",
+    "identity",
+    "pair",
+    "plot_comparison_heatmap",
+    "plot_cross_encoding_heatmap",
+    "plot_similarity_heatmap",
+    "plot_topk_overlap",
+    "plot_topk_overlap_heatmap",
+    "plot_topk_overlap_venn",
 ]
