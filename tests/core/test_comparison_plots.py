@@ -33,7 +33,9 @@ def _payload() -> dict:
 
 def test_png_pdf_and_html(tmp_path: Path) -> None:
     for suffix in (".png", ".pdf", ".html"):
-        out = plot_comparison_heatmap(_payload(), output_path=tmp_path / f"h{suffix}", title="t", highlight_diagonal=True)
+        out = plot_comparison_heatmap(
+            _payload(), output_path=tmp_path / f"h{suffix}", title="t", highlight_diagonal=True
+        )
         assert Path(out["output_path"]).stat().st_size > 1000
     assert "plotly" in (tmp_path / "h.html").read_text()
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
@@ -74,12 +76,16 @@ def test_rectangular_grouped_row_metric_and_dispersion(tmp_path: Path) -> None:
         "model_ids": ["g1", "g2"],
         "column_ids": ["x", "y", "z"],
     }
-    out = plot_comparison_heatmap(rect, row_metric={"g1": 0.9, "g2": 0.8}, row_metric_label="corr", output_path=tmp_path / "r.png")
+    out = plot_comparison_heatmap(
+        rect, row_metric={"g1": 0.9, "g2": 0.8}, row_metric_label="corr", output_path=tmp_path / "r.png"
+    )
     assert out["column_ids"] == ["x", "y", "z"]
     grouped = plot_comparison_heatmap(_payload(), pretty_groups={"G": ["c", "b"]})
     assert grouped["model_ids"] == ["c", "b", "a"]
     disp = dict(_payload(), cell_stats=[[{"std": 0.1}] * 3] * 3, global_n=3)
-    plot_comparison_heatmap(disp, dispersion_display="stacked", seed_annotation=True, output_path=tmp_path / "d.png")
+    plot_comparison_heatmap(
+        disp, dispersion_display="stacked", seed_annotation=True, output_path=tmp_path / "d.png"
+    )
     with pytest.raises(ValueError, match="row_metric names unknown"):
         plot_comparison_heatmap(rect, row_metric={"nope": 1.0})
     with pytest.raises(ValueError, match="output_path must end"):
@@ -88,7 +94,9 @@ def test_rectangular_grouped_row_metric_and_dispersion(tmp_path: Path) -> None:
 
 def test_topk_heatmap_and_venn(tmp_path: Path) -> None:
     models = {"A": _TopK([1, 2, 3, 4, 5, 6]), "B": _TopK([3, 4, 5, 6, 7, 8]), "C": _TopK([5, 6, 7, 8, 9, 10])}
-    heat = plot_topk_overlap_heatmap(models, topk=6, value="intersection_frac", output_path=tmp_path / "t.png")
+    heat = plot_topk_overlap_heatmap(
+        models, topk=6, value="intersection_frac", output_path=tmp_path / "t.png"
+    )
     assert heat["matrix"][0][1] == pytest.approx(4 / 6) and heat["matrix"][0][2] == pytest.approx(2 / 6)
     venn = plot_topk_overlap_venn(models, topk=6, output_path=tmp_path / "v.png")
     assert venn["intersection"] == [5, 6] and len(venn["union"]) == 10

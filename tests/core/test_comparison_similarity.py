@@ -31,7 +31,9 @@ class _TwoLayer(nn.Module):
         self.layers = nn.ModuleList([nn.Linear(2, 1, bias=False), nn.Linear(2, 1, bias=False)])
 
 
-def _model(decoder: list[float], encoder: list[float] | None = None, keep: list[int] | None = None) -> ModelWithGradiend:
+def _model(
+    decoder: list[float], encoder: list[float] | None = None, keep: list[int] | None = None
+) -> ModelWithGradiend:
     """A GRADIEND over the 4 weights of two layers (layers.0.weight: base 0-1, layers.1.weight: base 2-3)."""
     base = _TwoLayer()
     full = ParamMap.from_model(base, ["layers.0.weight", "layers.1.weight"])
@@ -85,7 +87,9 @@ def test_topk_overlap_counts_and_fractions() -> None:
     counts = compute_similarity_matrix({"A": a, "B": b}, measure="topk_overlap", topk=2, value="intersection")
     assert counts["matrix"] == [[2.0, 1.0], [1.0, 2.0]]
     # a fraction selects ceil(0.5 * 4) = 2 weights
-    assert compute_similarity_matrix({"A": a, "B": b}, measure="topk_overlap", topk=0.5)["matrix"][0][1] == 0.5
+    assert (
+        compute_similarity_matrix({"A": a, "B": b}, measure="topk_overlap", topk=0.5)["matrix"][0][1] == 0.5
+    )
     per_model, intersection, union = compute_topk_sets({"A": a, "B": b}, topk=2)
     assert intersection == [0] and union == [0, 1, 3]
     assert venn_regions(per_model) == {("A",): 1, ("B",): 1, ("A", "B"): 1}
@@ -122,7 +126,9 @@ def test_seed_groups_aggregate_with_dispersion() -> None:
     assert result["multi_seed"] and result["global_n"] == 2
     assert result["matrix"][0][1] == pytest.approx(0.5)
     assert comparison_matrix_from_cell_stat(result)["matrix"][0][1] == pytest.approx(0.5)
-    all_pairs = compute_similarity_matrix({"X": x, "Y": y}, part="decoder-weight", seed_pairing_mode="all_pairs")
+    all_pairs = compute_similarity_matrix(
+        {"X": x, "Y": y}, part="decoder-weight", seed_pairing_mode="all_pairs"
+    )
     assert all_pairs["n_matrix"][0][1] == 4
 
 
@@ -136,7 +142,9 @@ def test_seed_topk_stability() -> None:
 
 
 def test_aggregate_encoder_dataframes_orients_and_averages() -> None:
-    base = pd.DataFrame({"x_index": [0, 1], "feature_class": ["a", "b"], "label": [1.0, -1.0], "split": "test"})
+    base = pd.DataFrame(
+        {"x_index": [0, 1], "feature_class": ["a", "b"], "label": [1.0, -1.0], "split": "test"}
+    )
     first = base.assign(encoded=[0.8, -0.6])
     flipped = base.assign(encoded=[-0.4, 0.2])  # negatively correlated seed: flipped to (0.4, -0.2)
     out = aggregate_encoder_dataframes([first, flipped])

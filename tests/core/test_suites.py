@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
@@ -23,7 +23,11 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> SymmetricTrainerSuite:
     """A symmetric suite over the toy classes a, b, c, trained once for the module."""
     directory = tmp_path_factory.mktemp("suite")
     built = SymmetricTrainerSuite(
-        ToyTrainer, data=make_toy_data(), target_classes=["a", "b", "c"], args=quick_arguments(directory, max_steps=300), run_id="abc"
+        ToyTrainer,
+        data=make_toy_data(),
+        target_classes=["a", "b", "c"],
+        args=quick_arguments(directory, max_steps=300),
+        run_id="abc",
     )
     built.train(use_cache=True)
     return built
@@ -49,7 +53,7 @@ def test_members_learn_and_cross_encode(suite: SymmetricTrainerSuite) -> None:
     assert (table["correlation"].abs() >= 0.9).all()
     cross = suite.compute_cross_encoding_matrix(metric="correlation")
     matrix = pd.DataFrame(cross["matrix"], index=cross["model_ids"], columns=cross["model_ids"])
-    for child_id in suite.keys():
+    for child_id in suite.trainers:
         assert abs(matrix.loc[child_id, child_id]) >= 0.9
         assert cross["n_matrix"][0][0] > 0
     # the diagonal of the correlation matrix is each member's own held-out correlation
@@ -62,14 +66,21 @@ def test_feature_transition_and_anchor_matrices(suite: SymmetricTrainerSuite) ->
     from gradiend.comparison import build_cross_task_encoder_summary
 
     summary = build_cross_task_encoder_summary(suite.trainers, models=suite.get_models())
-    feature = compute_gradiend_feature_cross_encoding_matrix(suite.trainers, ["a", "b", "c"], encoder_summary=summary)
+    feature = compute_gradiend_feature_cross_encoding_matrix(
+        suite.trainers, ["a", "b", "c"], encoder_summary=summary
+    )
     frame = pd.DataFrame(feature["matrix"], index=feature["model_ids"], columns=feature["column_ids"])
     # a member's classes encode with opposite signs (class b's rows include b->c transitions too)
     assert frame.loc["a__b", "a"] > 0 > frame.loc["a__b", "b"]
-    assert feature["n_matrix"][0][1] == sum(feature["n_matrix"][0]) - feature["n_matrix"][0][0] - feature["n_matrix"][0][2]
+    assert (
+        feature["n_matrix"][0][1]
+        == sum(feature["n_matrix"][0]) - feature["n_matrix"][0][0] - feature["n_matrix"][0][2]
+    )
     transition = compute_gradiend_transition_cross_encoding_matrix(suite.trainers, encoder_summary=summary)
     assert set(transition["column_ids"]) == {"a->b", "b->a", "a->c", "c->a", "b->c", "c->b"}
-    moves = pd.DataFrame(transition["matrix"], index=transition["model_ids"], columns=transition["column_ids"])
+    moves = pd.DataFrame(
+        transition["matrix"], index=transition["model_ids"], columns=transition["column_ids"]
+    )
     assert moves.loc["a__b", "a->b"] > 0.5 and moves.loc["a__b", "b->a"] < -0.5
     anchor = suite.compute_anchor_aligned_encoding_matrix(encoder_summary=summary)
     aligned = pd.DataFrame(anchor["matrix"], index=anchor["rows"], columns=anchor["columns"])
@@ -92,7 +103,11 @@ def test_rerun_resumes_every_member(suite: SymmetricTrainerSuite) -> None:
     paths = {k: Path(t.model_path) / "model.safetensors" for k, t in suite.items()}
     stamps = {k: p.stat().st_mtime_ns for k, p in paths.items()}
     again = SymmetricTrainerSuite(
-        ToyTrainer, data=make_toy_data(), target_classes=["a", "b", "c"], args=suite.get_trainer("a__b").args, run_id="abc"
+        ToyTrainer,
+        data=make_toy_data(),
+        target_classes=["a", "b", "c"],
+        args=suite.get_trainer("a__b").args,
+        run_id="abc",
     )
     again.train(use_cache=True)
     assert {k: p.stat().st_mtime_ns for k, p in paths.items()} == stamps
@@ -101,7 +116,7 @@ def test_rerun_resumes_every_member(suite: SymmetricTrainerSuite) -> None:
 class _FailOnce(ToyTrainer):
     """A toy trainer whose first training attempt raises (a member that fails transiently)."""
 
-    attempts: dict[str, int] = {}
+    attempts: ClassVar[dict[str, int]] = {}
 
     def train(self, *args: Any, **kwargs: Any) -> Any:
         count = _FailOnce.attempts.get(str(self.target_classes), 0)
@@ -113,19 +128,26 @@ class _FailOnce(ToyTrainer):
 
 def test_failed_member_is_retried_and_others_keep_results(tmp_path: Path) -> None:
     args = quick_arguments(tmp_path, max_steps=20, eval_steps=10)
-    failing = SymmetricTrainerSuite(_FailOnce, data=make_toy_data(), target_classes=["a", "b", "c"], args=args)
+    failing = SymmetricTrainerSuite(
+        _FailOnce, data=make_toy_data(), target_classes=["a", "b", "c"], args=args
+    )
     results = failing.train(max_retries=1)
     assert all(r.ok for r in results.values())
     assert _FailOnce.attempts[str(["a", "c"])] == 2 and _FailOnce.attempts[str(["a", "b"])] == 1
     _FailOnce.attempts.clear()
     with pytest.raises(SuiteTrainingError, match="a__c"):
-        SymmetricTrainerSuite(_FailOnce, data=make_toy_data(), target_classes=["a", "b", "c"], args=args, run_id="x").train(max_retries=0)
+        SymmetricTrainerSuite(
+            _FailOnce, data=make_toy_data(), target_classes=["a", "b", "c"], args=args, run_id="x"
+        ).train(max_retries=0)
 
 
 def test_definitions_positive_and_collection(tmp_path: Path) -> None:
     args = quick_arguments(tmp_path)
     explicit = SymmetricTrainerSuite(
-        ToyTrainer, data=make_toy_data(), args=args, pair_definitions=[SuitePairDefinition(("b", "a"), child_id="ba")]
+        ToyTrainer,
+        data=make_toy_data(),
+        args=args,
+        pair_definitions=[SuitePairDefinition(("b", "a"), child_id="ba")],
     )
     assert list(explicit.keys()) == ["ba"] and explicit.get_trainer("ba").target_classes == ["b", "a"]
     with pytest.raises(ValueError, match="target_classes is required"):

@@ -1,4 +1,4 @@
-"""Suite members on Ray (loopback, two workers): same member results as the local executor, lost workers retried."""
+"""Suite members on Ray (loopback, two workers): same results as the local executor, lost workers retried."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ class DieOnceTrainer(ToyTrainer):
 
 def _suite(directory: Path, cls: type[ToyTrainer] = ToyTrainer) -> SymmetricTrainerSuite:
     return SymmetricTrainerSuite(
-        cls, data=make_toy_data(), target_classes=["a", "b", "c"], args=quick_arguments(directory, max_steps=60)
+        cls,
+        data=make_toy_data(),
+        target_classes=["a", "b", "c"],
+        args=quick_arguments(directory, max_steps=60),
     )
 
 
@@ -48,7 +51,7 @@ def test_members_on_two_ray_workers_match_the_local_executor(ray_local: ModuleTy
         results = remote.train(executor=executor)
         pids = {r.pid for r in results.values()}
     assert len(pids) == 2 and os.getpid() not in pids, "members ran on the two workers"
-    for child_id in local.keys():
+    for child_id in local.trainers:
         mine = local.get_model(child_id).gradiend.weight_tensors()
         theirs = remote.get_model(child_id).gradiend.weight_tensors()
         for name, tensor in mine.items():

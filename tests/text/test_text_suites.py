@@ -44,7 +44,9 @@ def test_three_classes_three_gradiends_each_learned(pronoun_suite: SymmetricTrai
     assert len({id(t.tokenizer) for t in pronoun_suite.values()}) == 1
 
 
-def test_cross_encoding_diagonal_separates_each_pair(pronoun_suite: SymmetricTrainerSuite, tmp_path: Path) -> None:
+def test_cross_encoding_diagonal_separates_each_pair(
+    pronoun_suite: SymmetricTrainerSuite, tmp_path: Path
+) -> None:
     cross = pronoun_suite.compute_cross_encoding_matrix(metric="correlation")
     ids = cross["model_ids"]
     for i, child_id in enumerate(ids):
@@ -60,15 +62,28 @@ def test_more_than_two_target_classes_is_an_error(tiny_mlm: TinyLM) -> None:
 
 def test_positive_suite_merges_the_rest(tiny_mlm: TinyLM, tmp_path: Path) -> None:
     suite = PositiveTrainerSuite(
-        TextPredictionTrainer, model=tiny_mlm.path, data=_data(), target_classes=["he", "she", "they"], args=quick_arguments(tmp_path)
+        TextPredictionTrainer,
+        model=tiny_mlm.path,
+        data=_data(),
+        target_classes=["he", "she", "they"],
+        args=quick_arguments(tmp_path),
     )
     assert list(suite.keys()) == ["he__non_he", "she__non_she", "they__non_they"]
     member = suite.get_trainer("she__non_she")
     rows = member.create_training_data("train")
     assert set(rows["feature_class"]) == {"she", "non_she"}
-    assert suite.positive_class_by_trainer() == {"he__non_he": "he", "she__non_she": "she", "they__non_they": "they"}
+    assert suite.positive_class_by_trainer() == {
+        "he__non_he": "he",
+        "she__non_she": "she",
+        "they__non_they": "they",
+    }
     held_out = PositiveTrainerSuite(
-        TextPredictionTrainer, model=tiny_mlm.path, data=_data(), mode="all_but_one",
-        positive_feature_definitions=None, target_pairs=[("he", "she"), ("they", "she")], args=quick_arguments(tmp_path),
-    )  # fmt: skip
+        TextPredictionTrainer,
+        model=tiny_mlm.path,
+        data=_data(),
+        mode="all_but_one",
+        positive_feature_definitions=None,
+        target_pairs=[("he", "she"), ("they", "she")],
+        args=quick_arguments(tmp_path),
+    )
     assert list(held_out.keys()) == ["holdout__he__she", "holdout__they__she"]

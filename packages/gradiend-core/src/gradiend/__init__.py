@@ -62,22 +62,49 @@ _CORE_EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from gradiend.arguments import TrainingArguments
+    from gradiend.comparison import (
+        aggregate_encoder_dataframes,
+        compute_anchor_aligned_encoding_matrix,
+        compute_cross_encoding_matrix,
+        compute_gradiend_feature_cross_encoding_matrix,
+        compute_gradiend_transition_cross_encoding_matrix,
+        compute_grouped_similarity_matrices,
+        compute_seed_topk_stability,
+        compute_similarity_matrix,
+        compute_topk_sets,
+        compute_trainer_pair_encoding_matrix,
+    )
     from gradiend.definition import BaseModelScores, DecoderEvalData, FeatureLearningDefinition, PairedLoss
     from gradiend.evaluation.evaluator import Evaluator
     from gradiend.model.checkpoint import load_training_stats
     from gradiend.model.gradiend import GradiendModel
     from gradiend.model.param_map import ParamMap
     from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.plotting.comparison import (
+        plot_cross_encoding_heatmap,
+        plot_similarity_heatmap,
+        plot_topk_overlap,
+        plot_topk_overlap_heatmap,
+        plot_topk_overlap_venn,
+    )
+    from gradiend.plotting.heatmap import plot_comparison_heatmap
     from gradiend.plugins.markers import hookimpl
     from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
+    from gradiend.suites import (
+        PositiveFeatureDefinition,
+        PositiveTrainerSuite,
+        SuitePairDefinition,
+        SymmetricTrainerSuite,
+        TrainerCollection,
+        TrainerSuite,
+        TransitionSpec,
+        identity,
+        pair,
+    )
     from gradiend.trainer.trainer import Trainer
     from gradiend.training.callbacks import EarlyStoppingCallback, TrainingCallback
     from gradiend.training.multi_seed import NonConvergenceError
     from gradiend.training.seeding import set_seed
-    from gradiend.suites import PositiveFeatureDefinition, PositiveTrainerSuite, SuitePairDefinition, SymmetricTrainerSuite, TrainerCollection, TrainerSuite, TransitionSpec, identity, pair
-    from gradiend.comparison import aggregate_encoder_dataframes, compute_anchor_aligned_encoding_matrix, compute_cross_encoding_matrix, compute_gradiend_feature_cross_encoding_matrix, compute_gradiend_transition_cross_encoding_matrix, compute_grouped_similarity_matrices, compute_seed_topk_stability, compute_similarity_matrix, compute_topk_sets, compute_trainer_pair_encoding_matrix
-    from gradiend.plotting.heatmap import plot_comparison_heatmap
-    from gradiend.plotting.comparison import plot_cross_encoding_heatmap, plot_similarity_heatmap, plot_topk_overlap, plot_topk_overlap_heatmap, plot_topk_overlap_venn
 
 
 def __getattr__(name: str) -> Any:
@@ -121,20 +148,17 @@ __all__ = [
     "NonConvergenceError",
     "PairedLoss",
     "ParamMap",
-    "PostPruneConfig",
-    "PrePruneConfig",
-    "Trainer",
-    "TrainingArguments",
-    "TrainingCallback",
-    "hookimpl",
-    "load_training_stats",
-    "set_seed",
     "PositiveFeatureDefinition",
     "PositiveTrainerSuite",
+    "PostPruneConfig",
+    "PrePruneConfig",
     "SuitePairDefinition",
     "SymmetricTrainerSuite",
+    "Trainer",
     "TrainerCollection",
     "TrainerSuite",
+    "TrainingArguments",
+    "TrainingCallback",
     "TransitionSpec",
     "aggregate_encoder_dataframes",
     "compute_anchor_aligned_encoding_matrix",
@@ -146,7 +170,9 @@ __all__ = [
     "compute_similarity_matrix",
     "compute_topk_sets",
     "compute_trainer_pair_encoding_matrix",
+    "hookimpl",
     "identity",
+    "load_training_stats",
     "pair",
     "plot_comparison_heatmap",
     "plot_cross_encoding_heatmap",
@@ -154,4 +180,5 @@ __all__ = [
     "plot_topk_overlap",
     "plot_topk_overlap_heatmap",
     "plot_topk_overlap_venn",
+    "set_seed",
 ]

@@ -68,14 +68,18 @@ def build_anchor_aligned_encoding_rows(
                         "model_id": gid,
                         "eval_class": str(column),
                         "value": sign * float(values.mean()),
-                        "n": int(len(values)),
+                        "n": len(values),
                     }
                 )
     return pd.DataFrame(records, columns=["anchor_class", "model_id", "eval_class", "value", "n"])
 
 
 def aggregate_anchor_aligned_encoding_rows(
-    aligned: pd.DataFrame, feature_classes: Sequence[str], *, column_ids: Sequence[str], aggregate: str = "mean"
+    aligned: pd.DataFrame,
+    feature_classes: Sequence[str],
+    *,
+    column_ids: Sequence[str],
+    aggregate: str = "mean",
 ) -> pd.DataFrame:
     """The anchor x column matrix of ``aligned`` under ``aggregate`` (NaN where nothing contributed)."""
     if aggregate not in ANCHOR_AGGREGATES:
@@ -114,7 +118,7 @@ def compute_anchor_aligned_encoding_matrix(
     alignment: str = "factual",
     column_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Rows: anchor classes; columns: classes (or transitions); cell: aligned encoding aggregated over GRADIENDs.
+    """Rows: anchor classes; columns: classes (or transitions); cells: aligned encodings over GRADIENDs.
 
     Args:
         pair_by_id: ``{gradiend_id: (first_class, second_class)}``.

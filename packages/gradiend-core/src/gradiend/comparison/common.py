@@ -25,12 +25,12 @@ SEED_AGGREGATES: tuple[str, ...] = ("mean", "median", "min", "max")
 DISPERSIONS: tuple[str, ...] = ("none", "std", "range", "minmax")
 """Which spread of the seed scores a multi-seed cell also records."""
 
-GroupingSpec = Union[str, Mapping[str, str], Callable[[str], str], None]
+GroupingSpec = Union[str, Mapping[str, str], Callable[[str], str], None]  # noqa: UP007 - a runtime alias
 """``"param"``, ``"layer"``, ``"component"``, ``{param_name: group}`` or ``param_name -> group``."""
 
 
 def as_named_models(models: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
-    """``{name: model}`` from a dict, or from a list labelled by checkpoint folder (``runs/a_b/model`` -> ``a_b``).
+    """``{name: model}`` from a dict, or a list labelled by folder (``runs/a_b/model`` -> ``a_b``).
 
     Raises:
         TypeError: ``models`` is neither a mapping nor a list, or a key is not a string.
@@ -255,7 +255,9 @@ def comparison_to_frame(comparison_data: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(matrix, index=list(rows), columns=list(columns), dtype=float)
 
 
-def comparison_matrix_from_cell_stat(comparison_data: Mapping[str, Any], field: str = "std") -> dict[str, Any]:
+def comparison_matrix_from_cell_stat(
+    comparison_data: Mapping[str, Any], field: str = "std"
+) -> dict[str, Any]:
     """A payload whose cells are one per-cell statistic (e.g. the seed ``std``) of a multi-seed payload."""
     cell_stats = comparison_data.get("cell_stats")
     if not isinstance(cell_stats, list):

@@ -27,7 +27,7 @@ CROSS_ENCODING_METRICS: tuple[str, ...] = (
     "positive_minus_negative",
     "correlation",
 )
-"""Cell metrics of :func:`compute_cross_encoding_matrix` (``correlation``: Pearson with the column's labels)."""
+"""Cell metrics of :func:`compute_cross_encoding_matrix` (``correlation``: Pearson with the labels)."""
 
 
 def build_cross_task_encoder_summary(
@@ -103,7 +103,9 @@ def compute_cross_encoding_matrix(
     explicit = dict(positive_class_by_trainer or {})
     unknown = [k for k in explicit if k not in trainers]
     if unknown:
-        raise ValueError(f"positive_class_by_trainer names unknown trainers {unknown}; known: {list(trainers)}")
+        raise ValueError(
+            f"positive_class_by_trainer names unknown trainers {unknown}; known: {list(trainers)}"
+        )
     ids = list(trainers)
     pairs = {tid: trainer_pair(trainers[tid], tid) for tid in ids}
     positive = {tid: infer_positive_class(pairs[tid], explicit.get(tid)) for tid in ids}
@@ -231,7 +233,8 @@ def compute_gradiend_transition_cross_encoding_matrix(
     for gid in order:
         frame = summary[gid]["encoder_df"].copy()
         frame["transition"] = [
-            transition_id(f, a) for f, a in zip(frame["feature_class"], frame["alternative_class"], strict=True)
+            transition_id(f, a)
+            for f, a in zip(frame["feature_class"], frame["alternative_class"], strict=True)
         ]
         keyed[gid] = frame
     observed = sorted(set().union(*(set(f["transition"]) for f in keyed.values())))

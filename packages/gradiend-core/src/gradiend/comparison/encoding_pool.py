@@ -80,7 +80,8 @@ def encode_pool(
         raise ValueError("trainers must be a non-empty dict id -> trainer")
     pairs = {tid: trainer_pair(t, tid) for tid, t in trainers.items()}
     rows = {
-        tid: _with_transition(held_out_rows(t, split, max_size), pairs[tid], tid) for tid, t in trainers.items()
+        tid: _with_transition(held_out_rows(t, split, max_size), pairs[tid], tid)
+        for tid, t in trainers.items()
     }
     pool: dict[str, pd.DataFrame] = {}
     for gid, trainer in trainers.items():

@@ -98,7 +98,9 @@ def cosine(a: SparseWeights, b: SparseWeights) -> float:
     shared_a = torch.isin(a.index, b.index)
     shared_b = torch.isin(b.index, a.index)
     dot = float((a.blocks[shared_a].double() * b.blocks[shared_b].double()).sum())
-    norm = float(torch.linalg.vector_norm(a.blocks.double())) * float(torch.linalg.vector_norm(b.blocks.double()))
+    norm = float(torch.linalg.vector_norm(a.blocks.double())) * float(
+        torch.linalg.vector_norm(b.blocks.double())
+    )
     return dot / norm if norm > 0 else 0.0
 
 
@@ -188,15 +190,21 @@ def compute_similarity_matrix(
     groups = normalize_model_groups(models)
     validate_topk(topk)
     resolved = _check_measure(measure, topk, value)
-    resolved_part = validate_part(part or ("decoder-weight" if resolved == "topk_overlap" else "encoder-weight"))
+    resolved_part = validate_part(
+        part or ("decoder-weight" if resolved == "topk_overlap" else "encoder-weight")
+    )
     validate_seed_aggregation(seed_aggregate, dispersion)
     if seed_pairing_mode not in ("matched", "all_pairs"):
         raise ValueError(f"seed_pairing_mode must be 'matched' or 'all_pairs', got {seed_pairing_mode!r}")
     ids = list(groups)
-    logger.info("computing %s similarity of %d GRADIENDs (part=%s, topk=%s)", resolved, len(ids), resolved_part, topk)
+    logger.info(
+        "computing %s similarity of %d GRADIENDs (part=%s, topk=%s)", resolved, len(ids), resolved_part, topk
+    )
     if all(len(group) == 1 for group in groups.values()):
         return _single_matrix({k: g[0] for k, g in groups.items()}, resolved, resolved_part, topk, value)
-    return _seed_matrix(groups, resolved, resolved_part, topk, value, seed_aggregate, dispersion, seed_pairing_mode)
+    return _seed_matrix(
+        groups, resolved, resolved_part, topk, value, seed_aggregate, dispersion, seed_pairing_mode
+    )
 
 
 def _single_matrix(
@@ -213,7 +221,11 @@ def _single_matrix(
             row = []
             for b in ids:
                 inter = len(sets[a] & sets[b])
-                row.append(float(inter) if value == "intersection" else overlap_fraction(len(sets[a]), len(sets[b]), inter))
+                row.append(
+                    float(inter)
+                    if value == "intersection"
+                    else overlap_fraction(len(sets[a]), len(sets[b]), inter)
+                )
             matrix.append(row)
         payload.update(value=value, per_model=per_model, resolved_topk={m: len(s) for m, s in sets.items()})
     else:
@@ -351,7 +363,9 @@ def compute_grouped_similarity_matrices(
         raise ValueError(f"measure must be one of {list(GROUPED_MEASURES)}, got {measure!r}")
     resolved_part = validate_part(part or "encoder-weight")
     if isinstance(group_by, str) and group_by not in ("param", "layer", "component"):
-        raise ValueError(f"group_by must be 'param', 'layer', 'component', a dict or a callable, got {group_by!r}")
+        raise ValueError(
+            f"group_by must be 'param', 'layer', 'component', a dict or a callable, got {group_by!r}"
+        )
     ids = list(groups)
     vectors = {mid: sparse_weights(groups[mid][0], resolved_part, topk) for mid in ids}
     per_group: dict[str, dict[str, SparseWeights]] = {}
@@ -362,14 +376,18 @@ def compute_grouped_similarity_matrices(
             per_group.setdefault(label, {})[mid] = vector.subset(mask)
     out: dict[str, dict[str, Any]] = {}
     for label, members in per_group.items():
-        empty = SparseWeights(torch.empty(0, dtype=torch.long), torch.empty(0, vectors[ids[0]].blocks.shape[1]), ())
+        empty = SparseWeights(
+            torch.empty(0, dtype=torch.long), torch.empty(0, vectors[ids[0]].blocks.shape[1]), ()
+        )
         matrix = [
             [_vector_score(members.get(a, empty), members.get(b, empty), resolved) for b in ids] for a in ids
         ]
         out[label] = {
             "measure": resolved,
             "group": label,
-            "group_by": "param" if group_by is None else (group_by if isinstance(group_by, str) else "custom"),
+            "group_by": "param"
+            if group_by is None
+            else (group_by if isinstance(group_by, str) else "custom"),
             "model_ids": ids,
             "matrix": matrix,
             "part": resolved_part,

@@ -1,4 +1,4 @@
-"""Top-k weight sets of several GRADIENDs: per-model sets, intersection, union, Venn regions, seed stability."""
+"""Top-k weight sets of several GRADIENDs: per-model sets, intersection, union, Venn regions, stability."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def compute_topk_sets(
         raise ValueError("models: give at least one model")
     validate_topk(topk, required=True)
     if seed_group_policy not in SEED_GROUP_POLICIES:
-        raise ValueError(f"seed_group_policy must be one of {list(SEED_GROUP_POLICIES)}, got {seed_group_policy!r}")
+        raise ValueError(
+            f"seed_group_policy must be one of {list(SEED_GROUP_POLICIES)}, got {seed_group_policy!r}"
+        )
     per_model = {name: _group_set(model, part, topk, seed_group_policy) for name, model in named.items()}
     sets = [set(v) for v in per_model.values()]
     return per_model, sorted(set.intersection(*sets)), sorted(set.union(*sets))
@@ -87,7 +89,9 @@ def compute_seed_topk_stability(
     per_model, intersection, union = compute_topk_sets(named, topk=topk, part=part)
     sets = {k: set(v) for k, v in per_model.items()}
     ids = list(sets)
-    matrix = [[overlap_fraction(len(sets[a]), len(sets[b]), len(sets[a] & sets[b])) for b in ids] for a in ids]
+    matrix = [
+        [overlap_fraction(len(sets[a]), len(sets[b]), len(sets[a] & sets[b])) for b in ids] for a in ids
+    ]
     off_diagonal = [matrix[i][j] for i in range(len(ids)) for j in range(len(ids)) if i != j]
     mean_size = sum(len(s) for s in sets.values()) / len(sets)
     inclusion: dict[int, int] = {}

@@ -37,9 +37,15 @@ def plot_similarity_heatmap(
 ) -> Any:
     """Compute :func:`~gradiend.comparison.compute_similarity_matrix` and draw it (see its arguments)."""
     data = compute_similarity_matrix(
-        models, measure=measure, part=part, topk=topk, value=value, seed_aggregate=seed_aggregate,
-        dispersion=dispersion, seed_pairing_mode=seed_pairing_mode,
-    )  # fmt: skip
+        models,
+        measure=measure,
+        part=part,
+        topk=topk,
+        value=value,
+        seed_aggregate=seed_aggregate,
+        dispersion=dispersion,
+        seed_pairing_mode=seed_pairing_mode,
+    )
     heatmap_kwargs.setdefault("cbar_label", f"{data['measure']} ({data['part']})")
     return plot_comparison_heatmap(data, **heatmap_kwargs)
 
@@ -58,9 +64,13 @@ def plot_topk_overlap_heatmap(
     ``percentages`` shows fractions (``value="intersection_frac"``) as percentages.
     """
     data = compute_similarity_matrix(models, measure="topk_overlap", part=part, topk=topk, value=value)
-    heatmap_kwargs.setdefault("cbar_label", f"top-{topk} overlap ({'count' if value == 'intersection' else 'fraction'})")
+    heatmap_kwargs.setdefault(
+        "cbar_label", f"top-{topk} overlap ({'count' if value == 'intersection' else 'fraction'})"
+    )
     heatmap_kwargs.setdefault("vmin", 0.0)
-    return plot_comparison_heatmap(data, percentages=percentages and value == "intersection_frac", **heatmap_kwargs)
+    return plot_comparison_heatmap(
+        data, percentages=percentages and value == "intersection_frac", **heatmap_kwargs
+    )
 
 
 def plot_cross_encoding_heatmap(
@@ -76,7 +86,10 @@ def plot_cross_encoding_heatmap(
     Args:
         data: a payload of :func:`~gradiend.comparison.compute_cross_encoding_matrix` (or of the feature,
             transition and anchor-aligned variants), or the trainers to compute it from.
-        metric / split / max_size: used when ``data`` holds trainers.
+        metric: the cell metric, when ``data`` holds trainers.
+        split: the held-out split, when ``data`` holds trainers.
+        max_size: rows per class and trainer, when ``data`` holds trainers.
+        **heatmap_kwargs: passed to :func:`~gradiend.plotting.heatmap.plot_comparison_heatmap`.
     """
     if "matrix" not in data:
         data = compute_cross_encoding_matrix(data, metric=metric, split=split, max_size=max_size)
@@ -128,7 +141,9 @@ def plot_topk_overlap_venn(
         )
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
-    per_model, intersection, union = compute_topk_sets(named, topk=topk, part=part, seed_group_policy=seed_group_policy)
+    per_model, intersection, union = compute_topk_sets(
+        named, topk=topk, part=part, seed_group_policy=seed_group_policy
+    )
     regions = venn_regions(per_model)
     names = list(per_model)
     with style_context():
@@ -137,7 +152,14 @@ def plot_topk_overlap_venn(
         for i, (x, y) in enumerate(_CENTRES[len(names)]):
             ax.add_patch(Circle((x, y), 0.8, alpha=alpha, color=SERIES_COLORS[i], lw=2))
             label = str((label_mapping or {}).get(names[i], names[i]))
-            ax.text(x + (x * 0.9), y + (1.0 if y >= 0 else -1.0), label, ha="center", fontsize=11, fontweight="bold")
+            ax.text(
+                x + (x * 0.9),
+                y + (1.0 if y >= 0 else -1.0),
+                label,
+                ha="center",
+                fontsize=11,
+                fontweight="bold",
+            )
         for combo, size in regions.items():
             x, y = _region_position(tuple(names.index(n) for n in combo), len(names))
             ax.text(x, y, str(size), ha="center", va="center", fontsize=11)
@@ -170,8 +192,12 @@ def plot_topk_overlap(
     """A Venn diagram for 2-3 GRADIENDs, a top-k overlap heatmap for more."""
     named = as_named_models(models)
     if len(named) in _CENTRES:
-        return plot_topk_overlap_venn(named, topk=topk, part=part, output_path=output_path, show=show, **kwargs)
-    return plot_topk_overlap_heatmap(named, topk=topk, part=part, output_path=output_path, show=show, **kwargs)
+        return plot_topk_overlap_venn(
+            named, topk=topk, part=part, output_path=output_path, show=show, **kwargs
+        )
+    return plot_topk_overlap_heatmap(
+        named, topk=topk, part=part, output_path=output_path, show=show, **kwargs
+    )
 
 
 __all__ = [

@@ -41,7 +41,10 @@ def as_payload(data: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any]:
             "measure": str(data.attrs.get("measure", "comparison")),
         }
     if not isinstance(data, Mapping) or "matrix" not in data:
-        raise TypeError("comparison_data must be a comparison payload (a dict with 'matrix' and 'model_ids') or a DataFrame")
+        raise TypeError(
+            "comparison_data must be a comparison payload (a dict with 'matrix' and 'model_ids') "
+            "or a DataFrame"
+        )
     return dict(data)
 
 
@@ -95,7 +98,7 @@ def _label(ids: Sequence[str], mapping: Mapping[str, str] | None) -> list[str]:
 
 def _cell_text(value: float, fmt: str, percentages: bool, extra: str) -> str:
     if not math.isfinite(value):
-        return "–"
+        return "-"
     text = f"{value * 100:.0f}%" if percentages else format(value, fmt)
     return f"{text}\n{extra}" if extra else text
 
@@ -154,20 +157,28 @@ def plot_comparison_heatmap(
         order: ``"input"``, ``"cluster"`` (similar rows together) or an explicit list of row ids.
         cluster: same as ``order="cluster"``.
         annot: write the values in the cells (``"auto"``: when there are at most 12 columns).
-        fmt / annot_fmt: number format of the cell values (default ``.2f``, or ``.0f`` for counts).
+        fmt: number format of the cell values (default ``.2f``, or ``.0f`` for counts).
+        annot_fmt: same as ``fmt`` (the published name).
         figsize: inches; default grows with the matrix (about 0.5 in per cell).
         cmap: colour map (default: ``RdBu_r`` centred on 0 for signed data, else ``viridis``).
-        vmin / vmax: colour-scale limits.
+        vmin: lower colour-scale limit.
+        vmax: upper colour-scale limit.
         title: figure title (False/None: none).
         output_path: where to save: ``.png``, ``.pdf``, ``.svg`` or ``.html`` (interactive plotly).
         show: display the matplotlib figure (only with an interactive backend).
-        return_data / return_fig_ax: what to return (payload; payload, figure and axes).
+        return_data: return the payload (else an empty dict).
+        return_fig_ax: return ``(payload, figure, axes)``.
         ax: draw into this matplotlib axes instead of a new figure.
         pretty_groups: ``{group label: [row ids]}``: rows are grouped, separated and labelled.
         percentages: show values as percentages.
-        row_metric / row_metric_label / row_metric_cmap: one extra value per row, drawn as a strip.
-        row_label_mapping / column_label_mapping: display labels by id.
-        xlabel / ylabel / cbar_label: axis and colour-bar labels.
+        row_metric: one extra value per row id (e.g. each GRADIEND's correlation), drawn as a strip.
+        row_metric_label: the strip's label.
+        row_metric_cmap: the strip's colour map.
+        row_label_mapping: display labels of the rows by id.
+        column_label_mapping: display labels of the columns by id.
+        xlabel: x-axis label.
+        ylabel: y-axis label.
+        cbar_label: colour-bar label.
         dispersion_display: ``"stacked"`` writes each cell's seed dispersion under its value.
         seed_annotation: add the number of seeds per cell (``global_n``) to the title.
         highlight_diagonal: outline the diagonal cells (a GRADIEND on its own pair).
@@ -194,15 +205,30 @@ def plot_comparison_heatmap(
         result["column_ids"] = list(frame.columns)
     figure = None
     if output_path is not None and Path(output_path).suffix.lower() == ".html":
-        result["output_path"] = _write_plotly(spec, heading, cmap, vmin, vmax, row_label_mapping, column_label_mapping, Path(output_path))
+        result["output_path"] = _write_plotly(
+            spec, heading, cmap, vmin, vmax, row_label_mapping, column_label_mapping, Path(output_path)
+        )
     else:
         figure, ax = _draw(
-            spec, ax=ax, figsize=figsize, cmap=cmap, vmin=vmin, vmax=vmax, title=heading, show=show,
-            pretty_groups=pretty_groups, row_metric=row_metric, row_metric_label=row_metric_label,
-            row_metric_cmap=row_metric_cmap, rows_map=row_label_mapping, cols_map=column_label_mapping,
-            xlabel=xlabel, ylabel=ylabel, cbar_label=cbar_label,
+            spec,
+            ax=ax,
+            figsize=figsize,
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            title=heading,
+            show=show,
+            pretty_groups=pretty_groups,
+            row_metric=row_metric,
+            row_metric_label=row_metric_label,
+            row_metric_cmap=row_metric_cmap,
+            rows_map=row_label_mapping,
+            cols_map=column_label_mapping,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            cbar_label=cbar_label,
             highlights=_highlights(frame, highlight_diagonal, highlight_cells),
-        )  # fmt: skip
+        )
         if output_path is not None:
             result["output_path"] = _save(figure, Path(output_path), show)
     if return_fig_ax:
@@ -214,12 +240,20 @@ class _Spec:
     """The frame to draw with its cell texts."""
 
     def __init__(
-        self, payload: dict[str, Any], frame: pd.DataFrame, annot: bool | str, fmt: str | None, pct: bool, disp: str
+        self,
+        payload: dict[str, Any],
+        frame: pd.DataFrame,
+        annot: bool | str,
+        fmt: str | None,
+        pct: bool,
+        disp: str,
     ) -> None:
         self.frame = frame
         values = frame.to_numpy(dtype=float)
         self.values = values
-        integral = bool(np.all(np.isfinite(values) & (values == np.round(values)))) and np.nanmax(np.abs(values)) > 1
+        integral = (
+            bool(np.all(np.isfinite(values) & (values == np.round(values)))) and np.nanmax(np.abs(values)) > 1
+        )
         self.fmt = fmt or (".0f" if integral else ".2f")
         if annot not in (True, False, "auto"):
             raise ValueError(f"annot must be True, False or 'auto', got {annot!r}")
@@ -227,7 +261,9 @@ class _Spec:
         stats = _stats_frame(payload, frame) if disp == "stacked" else None
         self.texts = [
             [
-                _cell_text(values[i, j], self.fmt, pct, "" if stats is None else _dispersion_text(stats[i][j]))
+                _cell_text(
+                    values[i, j], self.fmt, pct, "" if stats is None else _dispersion_text(stats[i][j])
+                )
                 for j in range(values.shape[1])
             ]
             for i in range(values.shape[0])
@@ -247,7 +283,9 @@ def _title(title: str | bool | None, payload: Mapping[str, Any], seed_annotation
     text = title if isinstance(title, str) else None
     if seed_annotation:
         n = payload.get("global_n")
-        seeds = f"n={n} seeds" if n is not None else "n=" + "-".join(map(str, payload.get("global_n_range", [])))
+        seeds = (
+            f"n={n} seeds" if n is not None else "n=" + "-".join(map(str, payload.get("global_n_range", [])))
+        )
         text = f"{text} ({seeds})" if text else seeds
     return text
 
@@ -255,7 +293,7 @@ def _title(title: str | bool | None, payload: Mapping[str, Any], seed_annotation
 def _highlights(
     frame: pd.DataFrame, diagonal: bool, cells: Sequence[tuple[str, str]] | None
 ) -> list[tuple[int, int]]:
-    out = []
+    out: list[tuple[int, int]] = []
     if diagonal:
         out.extend((i, list(frame.columns).index(r)) for i, r in enumerate(frame.index) if r in frame.columns)
     for row, col in cells or []:
@@ -273,10 +311,14 @@ def _auto_figsize(shape: tuple[int, int], extra: bool) -> tuple[float, float]:
     return width, height
 
 
-def _draw(spec: _Spec, *, ax: Axes | None, figsize: tuple[float, float] | None, **kw: Any) -> tuple[Figure, Axes]:
+def _draw(
+    spec: _Spec, *, ax: Axes | None, figsize: tuple[float, float] | None, **kw: Any
+) -> tuple[Figure, Axes]:
     with style_context():
         if ax is None:
-            figure = new_figure(figsize or _auto_figsize(spec.values.shape, kw["row_metric"] is not None), show=kw["show"])
+            figure = new_figure(
+                figsize or _auto_figsize(spec.values.shape, kw["row_metric"] is not None), show=kw["show"]
+            )
             ax = figure.add_subplot(1, 1, 1)
         else:
             figure = ax.figure  # type: ignore[assignment]
@@ -304,7 +346,15 @@ def _draw_on(ax: Axes, spec: _Spec, **kw: Any) -> None:
                 value = values[i, j]
                 shade = colormap(norm(value))[:3] if math.isfinite(value) else (1.0, 1.0, 1.0)
                 dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
-                ax.text(j, i, spec.texts[i][j], ha="center", va="center", fontsize=font, color="white" if dark else "black")
+                ax.text(
+                    j,
+                    i,
+                    spec.texts[i][j],
+                    ha="center",
+                    va="center",
+                    fontsize=font,
+                    color="white" if dark else "black",
+                )
     ax.set_xticks(range(cols), _label(list(spec.frame.columns), kw["cols_map"]), fontsize=font + 0.5)
     ax.set_yticks(range(rows), _label(list(spec.frame.index), kw["rows_map"]), fontsize=font + 0.5)
     longest = max((len(t.get_text()) for t in ax.get_xticklabels()), default=0)
@@ -315,11 +365,15 @@ def _draw_on(ax: Axes, spec: _Spec, **kw: Any) -> None:
     for i, j in kw["highlights"]:
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT_COLOR, lw=2.0))
     _group_lines(ax, spec.frame, kw["pretty_groups"])
-    colorbar = ax.figure.colorbar(image, ax=ax, shrink=0.85, pad=0.14 if kw["row_metric"] is not None else 0.04)
+    colorbar = ax.figure.colorbar(
+        image, ax=ax, shrink=0.85, pad=0.14 if kw["row_metric"] is not None else 0.04
+    )
     if kw["cbar_label"]:
         colorbar.set_label(kw["cbar_label"])
     if kw["row_metric"] is not None:
-        _row_metric_strip(ax, spec.frame, kw["row_metric"], kw["row_metric_label"], kw["row_metric_cmap"], font)
+        _row_metric_strip(
+            ax, spec.frame, kw["row_metric"], kw["row_metric_label"], kw["row_metric_cmap"], font
+        )
     if kw["title"]:
         ax.set_title(kw["title"], pad=18 if kw["pretty_groups"] else 6)
     if kw["xlabel"]:
@@ -344,21 +398,29 @@ def _group_lines(ax: Axes, frame: pd.DataFrame, groups: Mapping[str, Sequence[st
             ax.text((start + end) / 2, -0.7, label, ha="center", va="bottom", fontsize=9, fontweight="bold")
 
 
-def _row_metric_strip(ax: Axes, frame: pd.DataFrame, metric: Mapping[str, float], label: str | None, cmap: str, font: float) -> None:
+def _row_metric_strip(
+    ax: Axes, frame: pd.DataFrame, metric: Mapping[str, float], label: str | None, cmap: str, font: float
+) -> None:
     unknown = [k for k in metric if k not in frame.index]
     if unknown:
         raise ValueError(f"row_metric names unknown row ids {unknown}; rows: {list(frame.index)}")
     values = np.array([[float(metric.get(r, math.nan))] for r in frame.index])
     strip = ax.inset_axes((1.02, 0.0, 0.1, 1.0))
     image = strip.imshow(
-        np.ma.masked_invalid(values), cmap=cmap, aspect="auto", vmin=np.nanmin(values), vmax=np.nanmax(values) + 1e-9
+        np.ma.masked_invalid(values),
+        cmap=cmap,
+        aspect="auto",
+        vmin=np.nanmin(values),
+        vmax=np.nanmax(values) + 1e-9,
     )
     strip.grid(False)
     for i, value in enumerate(values[:, 0]):
         shade = image.get_cmap()(image.norm(value))[:3] if math.isfinite(value) else (1.0, 1.0, 1.0)
         dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
-        text = "–" if not math.isfinite(value) else f"{value:.2f}"
-        strip.text(0, i, text, ha="center", va="center", fontsize=font - 1, color="white" if dark else "black")
+        text = "-" if not math.isfinite(value) else f"{value:.2f}"
+        strip.text(
+            0, i, text, ha="center", va="center", fontsize=font - 1, color="white" if dark else "black"
+        )
     strip.set_xticks([0], [label or "metric"], fontsize=font)
     strip.set_yticks([])
 
@@ -391,7 +453,7 @@ def _write_plotly(
     import plotly.graph_objects as go
 
     low, high, diverging = color_limits(spec.values, vmin, vmax)
-    rows, cols = spec.values.shape
+    rows = spec.values.shape[0]
     figure = go.Figure(
         go.Heatmap(
             z=[[None if not math.isfinite(v) else v for v in row] for row in spec.values],
@@ -412,4 +474,11 @@ def _write_plotly(
     return str(path)
 
 
-__all__ = ["AUTO_ANNOT_MAX", "SUFFIXES", "as_payload", "cluster_order", "color_limits", "plot_comparison_heatmap"]
+__all__ = [
+    "AUTO_ANNOT_MAX",
+    "SUFFIXES",
+    "as_payload",
+    "cluster_order",
+    "color_limits",
+    "plot_comparison_heatmap",
+]

@@ -17,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from gradiend.suites.group import MemberGroup
 from gradiend.suites.definitions import (
     SuitePairDefinition,
     as_pair_definition,
     default_child_id,
     default_child_label,
 )
+from gradiend.suites.group import MemberGroup
 from gradiend.trainer.trainer import Trainer
 
 logger = logging.getLogger(__name__)
@@ -80,19 +80,31 @@ class TrainerSuite(MemberGroup, ABC):
         self.pair_label_fn = pair_label_fn or default_child_label
         self.retain_models_in_memory = bool(retain_models_in_memory)
         self.model_device = model_device
-        self.target_pairs = [(str(p[0]), str(p[1])) for p in target_pairs] if target_pairs is not None else None
-        self._explicit = [as_pair_definition(d) for d in pair_definitions] if pair_definitions is not None else None
+        self.target_pairs = (
+            [(str(p[0]), str(p[1])) for p in target_pairs] if target_pairs is not None else None
+        )
+        self._explicit = (
+            [as_pair_definition(d) for d in pair_definitions] if pair_definitions is not None else None
+        )
         self.target_classes = self._classes(target_classes)
-        definitions = [d for d in self._resolve_pair_definitions() if pair_filter is None or pair_filter(d.target_classes)]
+        definitions = [
+            d
+            for d in self._resolve_pair_definitions()
+            if pair_filter is None or pair_filter(d.target_classes)
+        ]
         if not definitions:
-            raise ValueError(f"{type(self).__name__} resolved no member pairs (check target_classes and pair_filter)")
+            raise ValueError(
+                f"{type(self).__name__} resolved no member pairs (check target_classes and pair_filter)"
+            )
         self.pair_definitions: dict[str, SuitePairDefinition] = {}
         self.label_mapping: dict[str, str] = {}
         trainers: dict[str, Trainer] = {}
         for definition in definitions:
             child_id = definition.child_id or self.pair_id_fn(definition.target_classes)
             if child_id in trainers:
-                raise ValueError(f"two members get the id {child_id!r}; pass pair_id_fn or explicit child_id values")
+                raise ValueError(
+                    f"two members get the id {child_id!r}; pass pair_id_fn or explicit child_id values"
+                )
             self.pair_definitions[child_id] = definition
             self.label_mapping[child_id] = definition.label or self.pair_label_fn(definition.target_classes)
             trainers[child_id] = self._build_child_trainer(definition, child_id)
@@ -157,12 +169,9 @@ class TrainerSuite(MemberGroup, ABC):
         if definition.class_merge_map:
             kwargs["data"] = merged_classes(kwargs.get("data"), definition.class_merge_map)
         kwargs = self._prepare_child_trainer_kwargs(kwargs, definition=definition, child_id=child_id)
-        return self.trainer_cls(
-            *self._trainer_args,
-            target_classes=list(definition.target_classes),
-            run_id=self._child_run_id(child_id),
-            **kwargs,
-        )
+        kwargs["target_classes"] = list(definition.target_classes)
+        kwargs["run_id"] = self._child_run_id(child_id)
+        return self.trainer_cls(*self._trainer_args, **kwargs)
 
     def _prepare_child_trainer_kwargs(
         self, child_kwargs: dict[str, Any], *, definition: SuitePairDefinition, child_id: str
@@ -181,13 +190,18 @@ class TrainerSuite(MemberGroup, ABC):
         self, *, split: str = "test", max_size: int | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Anchor-aligned cross-encoding over the suite's classes (see the comparison function)."""
-        from gradiend.comparison import build_cross_task_encoder_summary, compute_anchor_aligned_encoding_matrix
+        from gradiend.comparison import (
+            build_cross_task_encoder_summary,
+            compute_anchor_aligned_encoding_matrix,
+        )
 
         summary = kwargs.pop("encoder_summary", None) or build_cross_task_encoder_summary(
             self.trainers, split=split, max_size=max_size, models=self.get_models()
         )
         kwargs.setdefault("feature_classes", self.target_classes)
-        return compute_anchor_aligned_encoding_matrix(pair_by_id=self.pair_by_id, encoder_summary=summary, **kwargs)
+        return compute_anchor_aligned_encoding_matrix(
+            pair_by_id=self.pair_by_id, encoder_summary=summary, **kwargs
+        )
 
 
 def _class_column(data: Any) -> str | None:

@@ -11,7 +11,9 @@ from gradiend.trainer.trainer import Trainer
 def _trainer_id(trainer: Trainer) -> str:
     run_id = getattr(trainer, "run_id", None)
     if run_id is None or not str(run_id).strip():
-        raise ValueError(f"every trainer of a TrainerCollection needs a non-empty run_id (its id), got {trainer}")
+        raise ValueError(
+            f"every trainer of a TrainerCollection needs a non-empty run_id (its id), got {trainer}"
+        )
     return str(run_id).strip()
 
 
@@ -41,13 +43,16 @@ class TrainerCollection(MemberGroup):
                 collection._add(_trainer_id(part), part)
             else:
                 raise TypeError(
-                    f"TrainerCollection.merge takes trainers, suites and collections, got {type(part).__name__}"
+                    "TrainerCollection.merge takes trainers, suites and collections, "
+                    f"got {type(part).__name__}"
                 )
         return collection
 
     def _add(self, trainer_id: str, trainer: Trainer) -> None:
         if not isinstance(trainer, Trainer):
-            raise TypeError(f"TrainerCollection members must be gradiend Trainers, got {type(trainer).__name__}")
+            raise TypeError(
+                f"TrainerCollection members must be gradiend Trainers, got {type(trainer).__name__}"
+            )
         if trainer_id in self.trainers:
             raise ValueError(f"duplicate trainer id {trainer_id!r} in the collection")
         self.trainers[trainer_id] = trainer

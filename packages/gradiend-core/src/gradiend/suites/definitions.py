@@ -33,10 +33,15 @@ class SuitePairDefinition:
     def __post_init__(self) -> None:
         classes = tuple(str(c) for c in self.target_classes)
         if len(classes) != 2 or classes[0] == classes[1]:
-            raise ValueError(f"SuitePairDefinition.target_classes must be two different classes, got {self.target_classes!r}")
+            raise ValueError(
+                "SuitePairDefinition.target_classes must be two different classes, "
+                f"got {self.target_classes!r}"
+            )
         object.__setattr__(self, "target_classes", classes)
         if self.positive_class is not None and self.positive_class not in classes:
-            raise ValueError(f"SuitePairDefinition.positive_class {self.positive_class!r} is not one of {list(classes)}")
+            raise ValueError(
+                f"SuitePairDefinition.positive_class {self.positive_class!r} is not one of {list(classes)}"
+            )
         if self.class_merge_map is not None:
             unknown = [k for k in self.class_merge_map if k not in classes]
             if unknown:
@@ -111,7 +116,9 @@ def as_pair_definition(value: Any) -> SuitePairDefinition:
         return SuitePairDefinition(**dict(value))
     if isinstance(value, (list, tuple)) and len(value) == 2:
         return SuitePairDefinition(target_classes=(str(value[0]), str(value[1])))
-    raise TypeError(f"pair_definitions entries must be SuitePairDefinition, a dict or a pair of classes, got {value!r}")
+    raise TypeError(
+        f"pair_definitions entries must be SuitePairDefinition, a dict or a pair of classes, got {value!r}"
+    )
 
 
 def infer_positive_class(classes: Sequence[str]) -> str:

@@ -118,7 +118,11 @@ class MemberGroup:
     ) -> dict[str, MemberResult]:
         from gradiend.executors.factory import make_executor
 
-        if executor is None or executor == "local" or (isinstance(executor, Executor) and executor.in_process):
+        if (
+            executor is None
+            or executor == "local"
+            or (isinstance(executor, Executor) and executor.in_process)
+        ):
             return {k: train_member(self._loaded, (k, self.trainers[k], overrides)) for k in ids}
         remote_overrides = {**overrides, "executor": "local"}
         items = [(k, self.trainers[k], remote_overrides) for k in ids]
@@ -183,7 +187,9 @@ class MemberGroup:
     def evaluate(self, **kwargs: Any) -> dict[str, dict[str, Any]]:
         """``{id: {"encoder": ..., "decoder": ...}}`` with default arguments for both."""
         if kwargs:
-            raise TypeError(f"suite.evaluate takes no arguments (got {sorted(kwargs)}); call evaluate_encoder/_decoder")
+            raise TypeError(
+                f"suite.evaluate takes no arguments (got {sorted(kwargs)}); call evaluate_encoder/_decoder"
+            )
         enc, dec = self.evaluate_encoder(), self.evaluate_decoder()
         return {k: {"encoder": enc[k], "decoder": dec[k]} for k in self.trainers}
 
@@ -248,7 +254,10 @@ class MemberGroup:
 
         if "encoder_summary" not in kwargs:
             kwargs["encoder_summary"] = build_cross_task_encoder_summary(
-                self.trainers, split=kwargs.get("split", "test"), max_size=kwargs.get("max_size"), models=self.get_models()
+                self.trainers,
+                split=kwargs.get("split", "test"),
+                max_size=kwargs.get("max_size"),
+                models=self.get_models(),
             )
         positive = getattr(self, "positive_class_by_trainer", lambda: None)()
         if positive and "positive_class_by_trainer" not in kwargs:
@@ -278,7 +287,9 @@ class MemberGroup:
         from gradiend.plotting.comparison import plot_cross_encoding_heatmap
 
         compute_keys = ("split", "max_size", "encoder_summary", "positive_class_by_trainer")
-        data = self.compute_cross_encoding_matrix(metric=metric, **{k: kwargs.pop(k) for k in compute_keys if k in kwargs})
+        data = self.compute_cross_encoding_matrix(
+            metric=metric, **{k: kwargs.pop(k) for k in compute_keys if k in kwargs}
+        )
         kwargs.setdefault("row_label_mapping", getattr(self, "label_mapping", None))
         kwargs.setdefault("column_label_mapping", getattr(self, "label_mapping", None))
         return plot_cross_encoding_heatmap(data, **kwargs)

@@ -95,7 +95,9 @@ class MemberSetup:
         return {}
 
 
-def train_member(loaded: dict[tuple[str, ...], dict[str, Any]], item: tuple[str, Any, dict[str, Any]]) -> MemberResult:
+def train_member(
+    loaded: dict[tuple[str, ...], dict[str, Any]], item: tuple[str, Any, dict[str, Any]]
+) -> MemberResult:
     """Train one member; a failure is returned (not raised) so that the other members keep their results."""
     child_id, trainer, overrides = item
     start = time.perf_counter()
@@ -104,9 +106,11 @@ def train_member(loaded: dict[tuple[str, ...], dict[str, Any]], item: tuple[str,
         logger.info("suite member %s: training (base model %s)", child_id, "shared" if adopted else "loaded")
         trainer.train(**overrides)
         return MemberResult(child_id, model_path=str(trainer.model_path), seconds=time.perf_counter() - start)
-    except Exception as error:  # noqa: BLE001 - reported per member and retried by the suite
+    except Exception as error:
         logger.exception("suite member %s failed", child_id)
-        return MemberResult(child_id, error=f"{type(error).__name__}: {error}", seconds=time.perf_counter() - start)
+        return MemberResult(
+            child_id, error=f"{type(error).__name__}: {error}", seconds=time.perf_counter() - start
+        )
 
 
 __all__ = ["PER_MEMBER_STATE", "MemberResult", "MemberSetup", "base_key", "share_base_model", "train_member"]

@@ -47,7 +47,9 @@ class PositiveTrainerSuite(TrainerSuite):
         if self.mode not in MODES:
             raise ValueError(f"PositiveTrainerSuite mode must be one of {list(MODES)}, got {mode!r}")
         self.negative_class_fn = negative_class_fn or (lambda value: f"non_{value}")
-        self.positive_feature_definitions = list(positive_feature_definitions) if positive_feature_definitions else None
+        self.positive_feature_definitions = (
+            list(positive_feature_definitions) if positive_feature_definitions else None
+        )
         super().__init__(trainer_cls, *trainer_args, **kwargs)
 
     def _features(self) -> list[PositiveFeatureDefinition]:
@@ -77,7 +79,9 @@ class PositiveTrainerSuite(TrainerSuite):
             ]
         features = self._features()
         if not features:
-            raise ValueError("PositiveTrainerSuite found no positive classes (all target classes start with 'non_')")
+            raise ValueError(
+                "PositiveTrainerSuite found no positive classes (all target classes start with 'non_')"
+            )
         return self._single(features) if self.mode == "single" else self._all_but_one(features)
 
     def _single(self, features: list[PositiveFeatureDefinition]) -> list[SuitePairDefinition]:
@@ -101,7 +105,9 @@ class PositiveTrainerSuite(TrainerSuite):
     def _all_but_one(self, features: list[PositiveFeatureDefinition]) -> list[SuitePairDefinition]:
         grouped = [f.feature_class_group for f in features]
         if any(g is not None for g in grouped) and any(g is None for g in grouped):
-            raise ValueError("all_but_one: give feature_class_group on every PositiveFeatureDefinition or on none")
+            raise ValueError(
+                "all_but_one: give feature_class_group on every PositiveFeatureDefinition or on none"
+            )
         holdouts: dict[str, list[PositiveFeatureDefinition]] = {}
         for feature in features:
             key = feature.feature_class_group or feature.positive_feature_class
@@ -112,7 +118,9 @@ class PositiveTrainerSuite(TrainerSuite):
         for key, held in holdouts.items():
             kept = [f for f in features if f not in held]
             by_group = held[0].feature_class_group is not None
-            child = f"holdout_group__{key}" if by_group else f"holdout__{default_child_id((held[0].positive_feature_class, held[0].negative_feature_class))}"
+            first = held[0]
+            plain = default_child_id((first.positive_feature_class, first.negative_feature_class))
+            child = f"holdout_group__{key}" if by_group else f"holdout__{plain}"
             definitions.append(
                 SuitePairDefinition(
                     target_classes=("positive", "negative"),
