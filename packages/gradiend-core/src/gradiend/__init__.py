@@ -58,6 +58,9 @@ _CORE_EXPORTS: dict[str, str] = {
     "plot_topk_overlap_venn": "gradiend.plotting.comparison",
     "plot_cross_encoding_heatmap": "gradiend.plotting.comparison",
     "plot_topk_overlap": "gradiend.plotting.comparison",
+    "plot_encoder_by_target": "gradiend.plotting.encoder_views",
+    "plot_encoder_strip_by_split": "gradiend.plotting.encoder_views",
+    "plot_probability_shifts": "gradiend.plotting.shifts",
 }
 
 if TYPE_CHECKING:
@@ -87,7 +90,9 @@ if TYPE_CHECKING:
         plot_topk_overlap_heatmap,
         plot_topk_overlap_venn,
     )
+    from gradiend.plotting.encoder_views import plot_encoder_by_target, plot_encoder_strip_by_split
     from gradiend.plotting.heatmap import plot_comparison_heatmap
+    from gradiend.plotting.shifts import plot_probability_shifts
     from gradiend.plugins.markers import hookimpl
     from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
     from gradiend.suites import (
@@ -176,6 +181,9 @@ __all__ = [
     "pair",
     "plot_comparison_heatmap",
     "plot_cross_encoding_heatmap",
+    "plot_encoder_by_target",
+    "plot_encoder_strip_by_split",
+    "plot_probability_shifts",
     "plot_similarity_heatmap",
     "plot_topk_overlap",
     "plot_topk_overlap_heatmap",
