@@ -160,3 +160,22 @@ def test_definitions_positive_and_collection(tmp_path: Path) -> None:
     assert list(collection.keys()) == ["one", "two", "ba"]
     with pytest.raises(ValueError, match="duplicate trainer id"):
         TrainerCollection(one, one)
+
+
+def test_suite_report_and_cli(suite: SymmetricTrainerSuite) -> None:
+    from gradiend.cli import main
+    from gradiend.report.offline import find_network_references
+
+    path = Path(suite.report(max_size=20, topk=50, evaluate_decoder=False))
+    text = path.read_text()
+    assert path.name == "suite_report.html" and path.parent.name == "abc"
+    for child_id in suite.trainers:
+        assert child_id in text
+        link = path.parent / child_id / "report.html"
+        assert link.exists() and f'href="{child_id}/report.html"' in text
+    assert text.count("<img") == 3  # cross-encoding, similarity and top-k heatmaps
+    links = {f"<a href='{child_id}/report.html'>" for child_id in suite.trainers}
+    assert set(find_network_references(text)) == links  # nothing outside the page but the member reports
+    path.unlink()
+    assert main(["report", str(path.parent)]) == 0
+    assert path.exists() and "a &lt;-&gt; b" in path.read_text()

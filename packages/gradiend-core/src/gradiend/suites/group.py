@@ -234,6 +234,16 @@ class MemberGroup:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def report(self, output: str | None = None, **kwargs: Any) -> str:
+        """Write every member's report and the suite report (member table, comparison heatmaps, links).
+
+        Keyword arguments go to :func:`gradiend.report.suite.report_suite` (``split``, ``max_size``,
+        ``topk``, ``member_reports``, ``decoder_results``). Returns the suite report's path.
+        """
+        from gradiend.report.suite import report_suite
+
+        return report_suite(self, output, **kwargs)
+
     # --- comparison --------------------------------------------------------------------------------
 
     def compute_similarity_matrix(self, **kwargs: Any) -> dict[str, Any]:
