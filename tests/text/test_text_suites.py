@@ -87,3 +87,67 @@ def test_positive_suite_merges_the_rest(tiny_mlm: TinyLM, tmp_path: Path) -> Non
         args=quick_arguments(tmp_path),
     )
     assert list(held_out.keys()) == ["holdout__he__she", "holdout__they__she"]
+
+
+def _mean_off_diagonal(matrix: list[list[float]]) -> float:
+    values = [matrix[i][j] for i in range(len(matrix)) for j in range(len(matrix)) if i != j]
+    return sum(values) / len(values)
+
+
+def test_published_comparison_calls_of_the_detailed_example(
+    pronoun_suite: SymmetricTrainerSuite, tmp_path: Path
+) -> None:
+    """The comparison calls of the published train_gender_de_detailed.py, as written, on the suite's models."""
+    from gradiend import (
+        compute_grouped_similarity_matrices,
+        plot_comparison_heatmap,
+        plot_topk_overlap_heatmap,
+        plot_topk_overlap_venn,
+    )
+
+    models_for_heatmap = pronoun_suite.get_models()
+    heat = plot_topk_overlap_heatmap(
+        models_for_heatmap,
+        topk=1000,
+        part="decoder-weight",
+        value="intersection_frac",
+        output_path=str(tmp_path / "topk_overlap_heatmap.png"),
+    )
+    assert heat["matrix"][0][0] == 1.0 and 0.0 <= heat["matrix"][0][1] <= 1.0
+    grouped = compute_grouped_similarity_matrices(
+        models_for_heatmap,
+        measure="cosine",
+        part="decoder-weight",
+        topk=1000,
+        group_by="layer",
+    )
+    layer_scores = sorted(
+        (name, _mean_off_diagonal(data["matrix"]))
+        for name, data in grouped.items()
+        if name.startswith("layer_")
+    )
+    assert layer_scores, f"no layer groups found in {sorted(grouped)}"
+    comparison_data = {
+        "measure": "layerwise_similarity",
+        "part": "decoder-weight",
+        "model_ids": ["mean"],
+        "column_ids": [name.split("_", 1)[1] for name, _ in layer_scores],
+        "matrix": [[value for _, value in layer_scores]],
+        "row_labels": {"mean": "mean pairwise cosine"},
+    }
+    out = plot_comparison_heatmap(
+        comparison_data,
+        output_path=str(tmp_path / "layerwise_decoder_similarity.png"),
+        title="Layer-wise decoder similarity",
+        show=False,
+        vmin=0.0,
+        vmax=1.0,
+    )
+    assert Path(out["output_path"]).exists()
+    topk_result = plot_topk_overlap_venn(
+        {"he - she": models_for_heatmap["he__she"], "he - they": models_for_heatmap["he__they"]},
+        topk=1000,
+        part="decoder-weight",
+        output_path=str(tmp_path / "venn_he_she_they.png"),
+    )
+    assert len(topk_result["union"]) >= 1000 >= len(topk_result["intersection"])

@@ -174,8 +174,8 @@ def plot_comparison_heatmap(
         row_metric: one extra value per row id (e.g. each GRADIEND's correlation), drawn as a strip.
         row_metric_label: the strip's label.
         row_metric_cmap: the strip's colour map.
-        row_label_mapping: display labels of the rows by id.
-        column_label_mapping: display labels of the columns by id.
+        row_label_mapping: display labels of the rows by id (default: the payload's ``row_labels``).
+        column_label_mapping: display labels of the columns by id (default: its ``column_labels``).
         xlabel: x-axis label.
         ylabel: y-axis label.
         cbar_label: colour-bar label.
@@ -185,6 +185,8 @@ def plot_comparison_heatmap(
         highlight_cells: outline these ``(row id, column id)`` cells.
     """
     payload = as_payload(comparison_data)
+    row_label_mapping = row_label_mapping or payload.get("row_labels")
+    column_label_mapping = column_label_mapping or payload.get("column_labels")
     frame = comparison_to_frame(payload)
     square = list(frame.index) == list(frame.columns)
     if pretty_groups:
