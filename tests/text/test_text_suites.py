@@ -97,7 +97,7 @@ def _mean_off_diagonal(matrix: list[list[float]]) -> float:
 def test_published_comparison_calls_of_the_detailed_example(
     pronoun_suite: SymmetricTrainerSuite, tmp_path: Path
 ) -> None:
-    """The comparison calls of the published train_gender_de_detailed.py, as written, on the suite's models."""
+    """The comparison calls of the published train_gender_de_detailed.py, as written, on the suite models."""
     from gradiend import (
         compute_grouped_similarity_matrices,
         plot_comparison_heatmap,
