@@ -179,3 +179,17 @@ def test_suite_report_and_cli(suite: SymmetricTrainerSuite) -> None:
     path.unlink()
     assert main(["report", str(path.parent)]) == 0
     assert path.exists() and "a &lt;-&gt; b" in path.read_text()
+
+
+def test_decoder_table_and_rewrites_per_member(suite: SymmetricTrainerSuite, tmp_path: Path) -> None:
+    decoder = suite.evaluate_decoder(lrs=[1e-2, 1e-1, 1.0])
+    table = suite.member_table(decoder_results=decoder)
+    assert list(table["rewrite_class"]) == ["a", "a", "b"]
+    for row in table.itertuples():
+        assert row.learning_rate in (1e-2, 1e-1, 1.0)
+        assert row.utility >= 0.99 * row.base_utility  # the selected rewrite keeps the model's utility
+    saved = suite.rewrite_base_model(output_dir=str(tmp_path))
+    assert set(saved) == {"a__b", "a__c", "b__c"}
+    assert (tmp_path / "a__b").is_dir() and (tmp_path / "a__c").is_dir()
+    with pytest.raises(ValueError, match="keyed by member ids"):
+        suite.rewrite_base_model(decoder_results={"x": {}})

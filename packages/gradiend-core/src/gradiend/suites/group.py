@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -193,9 +194,37 @@ class MemberGroup:
         enc, dec = self.evaluate_encoder(), self.evaluate_decoder()
         return {k: {"encoder": enc[k], "decoder": dec[k]} for k in self.trainers}
 
-    def rewrite_base_model(self, **kwargs: Any) -> dict[str, Any]:
-        """``{id: trainer.rewrite_base_model(**kwargs)}``: one rewrite (or set of rewrites) per member."""
-        return self._each("rewrite_base_model", **kwargs)
+    def rewrite_base_model(
+        self,
+        *,
+        decoder_results: Mapping[str, Mapping[str, Any]] | None = None,
+        output_dir: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """One rewrite (or set of rewrites) per member: ``{id: trainer.rewrite_base_model(...)}``.
+
+        Args:
+            decoder_results: ``{member: evaluate_decoder() results}`` (default: each member's last
+                decoder evaluation, e.g. from :meth:`evaluate_decoder`).
+            output_dir: save each member's rewritten model under ``output_dir/<member>`` (members
+                that rewrite towards the same class do not overwrite each other).
+            **kwargs: further arguments of ``trainer.rewrite_base_model`` (``target_class``, ...).
+        """
+        unknown = [k for k in (decoder_results or {}) if k not in self.trainers]
+        if unknown:
+            raise ValueError(
+                f"decoder_results must be keyed by member ids {list(self.trainers)}; unknown: {unknown}"
+            )
+        out = {}
+        for child_id, trainer in self.trainers.items():
+            self.get_model(child_id)
+            member_kwargs = dict(kwargs)
+            if decoder_results is not None:
+                member_kwargs["decoder_results"] = dict(decoder_results[child_id])
+            if output_dir is not None:
+                member_kwargs["output_dir"] = str(Path(output_dir) / child_id)
+            out[child_id] = trainer.rewrite_base_model(**member_kwargs)
+        return out
 
     def member_table(
         self,
