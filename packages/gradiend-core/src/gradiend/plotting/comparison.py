@@ -18,7 +18,7 @@ from gradiend.comparison.common import as_named_models
 from gradiend.comparison.cross_encoding import compute_cross_encoding_matrix
 from gradiend.comparison.similarity import compute_similarity_matrix
 from gradiend.comparison.topk import compute_topk_sets, venn_regions
-from gradiend.plotting.heatmap import _save, plot_comparison_heatmap
+from gradiend.plotting.heatmap import plot_comparison_heatmap, save_figure
 from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import SERIES_COLORS, style_context
 
@@ -177,7 +177,7 @@ def plot_topk_overlap_venn(
         "regions": {" & ".join(k): v for k, v in regions.items()},
     }
     if output_path is not None:
-        result["output_path"] = _save(figure, Path(output_path), show)
+        result["output_path"] = save_figure(figure, Path(output_path), show)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from gradiend.plotting.heatmap import _save
+from gradiend.plotting.heatmap import save_figure
 from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import NEUTRAL_COLOR, SERIES_COLORS, plotly_layout, style_context
 from gradiend.utils.atomic import atomic_write_text
@@ -147,7 +147,7 @@ def plot_encoder_by_target(
         ax.legend(loc=cast(Any, legend_loc), title="split")
         if title:
             ax.set_title(title)
-    return None if output is None else _save(figure, Path(output), show)
+    return None if output is None else save_figure(figure, Path(output), show)
 
 
 def _draw_style(
@@ -316,7 +316,7 @@ def plot_encoder_strip_by_split(
         ax.legend(title="split")
         if title:
             ax.set_title("Encoded values by split" if title is True else str(title))
-    return None if output is None else _save(figure, Path(output), show)
+    return None if output is None else save_figure(figure, Path(output), show)
 
 
 def _label(

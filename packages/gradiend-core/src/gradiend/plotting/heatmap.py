@@ -232,7 +232,7 @@ def plot_comparison_heatmap(
             highlights=_highlights(frame, highlight_diagonal, highlight_cells),
         )
         if output_path is not None:
-            result["output_path"] = _save(figure, Path(output_path), show)
+            result["output_path"] = save_figure(figure, Path(output_path), show)
     if return_fig_ax:
         return result, figure, ax
     return result if return_data else {}
@@ -427,7 +427,8 @@ def _row_metric_strip(
     strip.set_yticks([])
 
 
-def _save(figure: Figure, path: Path, show: bool | None) -> str:
+def save_figure(figure: Figure, path: Path, show: bool | None = None) -> str:
+    """Save ``figure`` atomically as PNG (at the gradiend resolution), PDF or SVG by ``path``'s suffix."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"output_path must end in one of {list(SUFFIXES)}, got {str(path)!r}")

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gradiend.plotting.heatmap import _save
+from gradiend.plotting.heatmap import save_figure
 from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import HIGHLIGHT_COLOR, REFERENCE_COLOR, class_colors, style_context
 
@@ -124,7 +124,7 @@ def plot_probability_shifts(
             ax.set_xticks(xs, labels, rotation=45)
         axes[0].set_ylabel("value")
         figure.suptitle(f"Probability shifts towards {target} (feature factor {factor:g})")
-    return None if output is None else _save(figure, Path(output), show)
+    return None if output is None else save_figure(figure, Path(output), show)
 
 
 def _star(ax: Any, entry: Any, points: Sequence[Mapping[str, Any]], column: str) -> None:
