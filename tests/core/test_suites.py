@@ -193,3 +193,10 @@ def test_decoder_table_and_rewrites_per_member(suite: SymmetricTrainerSuite, tmp
     assert (tmp_path / "a__b").is_dir() and (tmp_path / "a__c").is_dir()
     with pytest.raises(ValueError, match="keyed by member ids"):
         suite.rewrite_base_model(decoder_results={"x": {}})
+
+
+def test_unsupported_definition_field_is_an_error() -> None:
+    with pytest.raises(ValueError, match="class_merge_transition_groups"):
+        SuitePairDefinition(("a", "b"), class_merge_transition_groups=[["a", "b"]])
+    with pytest.raises(ValueError, match="two different classes"):
+        SuitePairDefinition(("a", "a"))

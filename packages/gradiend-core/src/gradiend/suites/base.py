@@ -70,8 +70,6 @@ class TrainerSuite(MemberGroup, ABC):
             raise ValueError(f"model_device must be 'cpu' or 'cuda', got {model_device!r}")
         if run_id is not None and not isinstance(run_id, str):
             raise TypeError(f"run_id must be a string or None, got {run_id!r}")
-        for reserved in ("run_id", "target_classes"):
-            trainer_kwargs.pop(reserved, None)
         self.trainer_cls = trainer_cls
         self._trainer_args = trainer_args
         self._trainer_kwargs = dict(trainer_kwargs)

@@ -19,8 +19,8 @@ class SuitePairDefinition:
         label: display label; default ``"first <-> second"``.
         class_merge_map: ``{member class: [data classes]}``: data classes merged into a member class
             (e.g. ``{"non_pos": ["neg", "neutral"]}``).
-        class_merge_transition_groups: kept for the published signature; groups of member classes whose
-            transitions are evaluated together.
+        class_merge_transition_groups: published field for evaluating merged transitions together;
+            not supported here (setting it raises a ValueError rather than being ignored).
     """
 
     target_classes: tuple[str, str]
@@ -41,6 +41,11 @@ class SuitePairDefinition:
         if self.positive_class is not None and self.positive_class not in classes:
             raise ValueError(
                 f"SuitePairDefinition.positive_class {self.positive_class!r} is not one of {list(classes)}"
+            )
+        if self.class_merge_transition_groups is not None:
+            raise ValueError(
+                "SuitePairDefinition.class_merge_transition_groups is not supported by this gradiend; "
+                "leave it unset (class_merge_map merges classes)"
             )
         if self.class_merge_map is not None:
             unknown = [k for k in self.class_merge_map if k not in classes]
