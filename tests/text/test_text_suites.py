@@ -151,3 +151,10 @@ def test_published_comparison_calls_of_the_detailed_example(
         output_path=str(tmp_path / "venn_he_she_they.png"),
     )
     assert len(topk_result["union"]) >= 1000 >= len(topk_result["intersection"])
+
+
+def test_suite_infers_the_classes_of_a_dataframe(tiny_mlm: TinyLM, tmp_path: Path) -> None:
+    suite = SymmetricTrainerSuite(
+        TextPredictionTrainer, model=tiny_mlm.path, data=_data(), args=quick_arguments(tmp_path)
+    )
+    assert suite.target_classes == ["he", "she", "they"] and len(suite) == 3

@@ -28,7 +28,7 @@ from gradiend.trainer.trainer import Trainer
 
 logger = logging.getLogger(__name__)
 
-CLASS_COLUMNS: tuple[str, ...] = ("label_class", "feature_class", "class", "label")
+CLASS_COLUMNS: tuple[str, ...] = ("label_class", "feature_class", "class")
 """Columns a DataFrame's class may sit in (searched in this order) when the suite infers or merges classes."""
 
 
