@@ -32,18 +32,80 @@ _CORE_EXPORTS: dict[str, str] = {
     "set_seed": "gradiend.training.seeding",
     "load_training_stats": "gradiend.model.checkpoint",
     "hookimpl": "gradiend.plugins.markers",
+    # suites and comparison (issue 17)
+    "TrainerSuite": "gradiend.suites",
+    "SymmetricTrainerSuite": "gradiend.suites",
+    "PositiveTrainerSuite": "gradiend.suites",
+    "TrainerCollection": "gradiend.suites",
+    "SuitePairDefinition": "gradiend.suites",
+    "PositiveFeatureDefinition": "gradiend.suites",
+    "TransitionSpec": "gradiend.suites",
+    "pair": "gradiend.suites",
+    "identity": "gradiend.suites",
+    "compute_similarity_matrix": "gradiend.comparison",
+    "compute_grouped_similarity_matrices": "gradiend.comparison",
+    "compute_cross_encoding_matrix": "gradiend.comparison",
+    "compute_trainer_pair_encoding_matrix": "gradiend.comparison",
+    "compute_anchor_aligned_encoding_matrix": "gradiend.comparison",
+    "compute_gradiend_feature_cross_encoding_matrix": "gradiend.comparison",
+    "compute_gradiend_transition_cross_encoding_matrix": "gradiend.comparison",
+    "compute_topk_sets": "gradiend.comparison",
+    "compute_seed_topk_stability": "gradiend.comparison",
+    "aggregate_encoder_dataframes": "gradiend.comparison",
+    "plot_comparison_heatmap": "gradiend.plotting.heatmap",
+    "plot_similarity_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap_venn": "gradiend.plotting.comparison",
+    "plot_cross_encoding_heatmap": "gradiend.plotting.comparison",
+    "plot_topk_overlap": "gradiend.plotting.comparison",
+    "plot_encoder_by_target": "gradiend.plotting.encoder_views",
+    "plot_encoder_strip_by_split": "gradiend.plotting.encoder_views",
+    "plot_probability_shifts": "gradiend.plotting.shifts",
 }
 
 if TYPE_CHECKING:
     from gradiend.arguments import TrainingArguments
+    from gradiend.comparison import (
+        aggregate_encoder_dataframes,
+        compute_anchor_aligned_encoding_matrix,
+        compute_cross_encoding_matrix,
+        compute_gradiend_feature_cross_encoding_matrix,
+        compute_gradiend_transition_cross_encoding_matrix,
+        compute_grouped_similarity_matrices,
+        compute_seed_topk_stability,
+        compute_similarity_matrix,
+        compute_topk_sets,
+        compute_trainer_pair_encoding_matrix,
+    )
     from gradiend.definition import BaseModelScores, DecoderEvalData, FeatureLearningDefinition, PairedLoss
     from gradiend.evaluation.evaluator import Evaluator
     from gradiend.model.checkpoint import load_training_stats
     from gradiend.model.gradiend import GradiendModel
     from gradiend.model.param_map import ParamMap
     from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.plotting.comparison import (
+        plot_cross_encoding_heatmap,
+        plot_similarity_heatmap,
+        plot_topk_overlap,
+        plot_topk_overlap_heatmap,
+        plot_topk_overlap_venn,
+    )
+    from gradiend.plotting.encoder_views import plot_encoder_by_target, plot_encoder_strip_by_split
+    from gradiend.plotting.heatmap import plot_comparison_heatmap
+    from gradiend.plotting.shifts import plot_probability_shifts
     from gradiend.plugins.markers import hookimpl
     from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
+    from gradiend.suites import (
+        PositiveFeatureDefinition,
+        PositiveTrainerSuite,
+        SuitePairDefinition,
+        SymmetricTrainerSuite,
+        TrainerCollection,
+        TrainerSuite,
+        TransitionSpec,
+        identity,
+        pair,
+    )
     from gradiend.trainer.trainer import Trainer
     from gradiend.training.callbacks import EarlyStoppingCallback, TrainingCallback
     from gradiend.training.multi_seed import NonConvergenceError
@@ -91,12 +153,40 @@ __all__ = [
     "NonConvergenceError",
     "PairedLoss",
     "ParamMap",
+    "PositiveFeatureDefinition",
+    "PositiveTrainerSuite",
     "PostPruneConfig",
     "PrePruneConfig",
+    "SuitePairDefinition",
+    "SymmetricTrainerSuite",
     "Trainer",
+    "TrainerCollection",
+    "TrainerSuite",
     "TrainingArguments",
     "TrainingCallback",
+    "TransitionSpec",
+    "aggregate_encoder_dataframes",
+    "compute_anchor_aligned_encoding_matrix",
+    "compute_cross_encoding_matrix",
+    "compute_gradiend_feature_cross_encoding_matrix",
+    "compute_gradiend_transition_cross_encoding_matrix",
+    "compute_grouped_similarity_matrices",
+    "compute_seed_topk_stability",
+    "compute_similarity_matrix",
+    "compute_topk_sets",
+    "compute_trainer_pair_encoding_matrix",
     "hookimpl",
+    "identity",
     "load_training_stats",
+    "pair",
+    "plot_comparison_heatmap",
+    "plot_cross_encoding_heatmap",
+    "plot_encoder_by_target",
+    "plot_encoder_strip_by_split",
+    "plot_probability_shifts",
+    "plot_similarity_heatmap",
+    "plot_topk_overlap",
+    "plot_topk_overlap_heatmap",
+    "plot_topk_overlap_venn",
     "set_seed",
 ]

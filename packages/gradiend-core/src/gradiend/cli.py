@@ -80,8 +80,12 @@ def _run(namespace: argparse.Namespace) -> int:
 
 def _report(namespace: argparse.Namespace) -> int:
     from gradiend.report.html import write_report_for_directory
+    from gradiend.report.suite import is_suite_directory, write_suite_report
 
-    path = write_report_for_directory(namespace.run_dir, namespace.output)
+    if is_suite_directory(namespace.run_dir):
+        path = write_suite_report(namespace.run_dir, namespace.output)
+    else:
+        path = write_report_for_directory(namespace.run_dir, namespace.output)
     print(path)
     return 0
 
@@ -106,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", help="path of the JSON config")
     run.set_defaults(func=_run)
-    report = commands.add_parser("report", help="write the self-contained HTML report of a run directory")
-    report.add_argument("run_dir", help="experiment directory of a finished run")
+    report = commands.add_parser("report", help="write the self-contained HTML report of a run or a suite")
+    report.add_argument("run_dir", help="experiment directory of a finished run, or a suite directory")
     report.add_argument("--output", default=None, help="HTML file (default: RUN_DIR/report.html)")
     report.set_defaults(func=_report)
     return parser

@@ -174,8 +174,12 @@ def _resolve_pair(classes: list[str], target_classes: Sequence[str] | None) -> t
             )
         return classes[0], classes[1]
     targets = [str(c) for c in target_classes]
-    if len(targets) < 2:
-        raise ValueError(f"target_classes needs two classes, got {targets}")
+    if len(targets) != 2:
+        raise ValueError(
+            f"target_classes must name exactly two classes (one GRADIEND learns one pair), got {targets}; "
+            "for more classes train one GRADIEND per pair with gradiend.SymmetricTrainerSuite, or each "
+            "class against the rest with gradiend.PositiveTrainerSuite"
+        )
     unknown = [c for c in targets if c not in classes]
     if unknown:
         raise ValueError(f"target_classes {unknown} do not occur in the data; its classes are {classes}")

@@ -122,7 +122,7 @@ class TextPredictionTrainer(Trainer):
             seed=seed,
             subset=hf_subset,
         )
-        self.target_classes = list(target_classes[:2]) if target_classes else data_classes(self.rows)[:2]
+        self.target_classes = list(target_classes) if target_classes else data_classes(self.rows)
         self.seed = seed
         self._neutral_texts = neutral_texts(eval_neutral_data)
         if eval_neutral_max_rows is not None:
