@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -54,6 +55,7 @@ class TextPredictionTrainer(Trainer):
         random_state: seed of drawn alternatives and of the automatic split (default: ``args.seed``).
         mask_placeholder: the placeholder in the masked texts.
         n_features, evaluator_class, all_classes: as for :class:`~gradiend.Trainer`.
+        **kwargs: trainer attributes (``model_with_gradiend_cls``), as for :class:`~gradiend.Trainer`.
     """
 
     MODALITY_NAME: ClassVar[str | None] = "text"
@@ -83,6 +85,7 @@ class TextPredictionTrainer(Trainer):
         n_features: int = 1,
         evaluator_class: type[Evaluator] | None = None,
         all_classes: Sequence[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         if data is None:
             raise ValueError("data is required: masked texts with their class and target word (see the docs)")
@@ -98,6 +101,7 @@ class TextPredictionTrainer(Trainer):
             n_features=n_features,
             evaluator_class=evaluator_class,
             all_classes=all_classes,
+            **kwargs,
         )
         self._tokenizer_spec = tokenizer
         self.tokenizer: PreTrainedTokenizerBase | None = None
@@ -148,6 +152,33 @@ class TextPredictionTrainer(Trainer):
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)
         return loaded.eval()
+
+    @classmethod
+    def load_checkpoint_base_model(cls, base_model_id: str, checkpoint_dir: str | os.PathLike[str]) -> nn.Module:
+        """The base model of a GRADIEND checkpoint (``ModelWithGradiend.from_pretrained(dir)`` alone).
+
+        The objective and dtype are those of the checkpoint's training_args.json (``"auto"`` without it).
+        """
+        from gradiend.arguments import dtype_name, to_torch_dtype
+        from gradiend.model.checkpoint import load_training_arguments
+
+        arguments = load_training_arguments(checkpoint_dir) or {}
+        if base_model_id in EMBEDDED_MODELS:
+            from gradiend.plugins.registry import resolve_reference
+
+            base_model_id = str(resolve_reference(EMBEDDED_MODELS[base_model_id])())
+        dtype_value = dtype_name(arguments.get("torch_dtype"))
+        model, _ = load_text_model(
+            base_model_id,
+            str(arguments.get("prediction_objective") or "auto"),
+            dtype=to_torch_dtype(dtype_value) if dtype_value else None,
+        )
+        return model.eval()
+
+    def is_decoder_only_model(self) -> bool:
+        """Whether the base model is trained as a causal LM (the resolved objective is ``clm``)."""
+        _, objective = self._ready()
+        return objective == "clm"
 
     def _ready(self) -> tuple[PreTrainedTokenizerBase, Objective]:
         self.base_model  # noqa: B018 - loads the model, its tokenizer and objective on first use

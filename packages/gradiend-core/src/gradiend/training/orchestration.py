@@ -22,7 +22,7 @@ from gradiend.model.checkpoint import (
 )
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
-from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs, seed_converged
+from gradiend.training.multi_seed import SeedRecord, conclude, prune_seed_dirs, record_from_stats, seed_converged
 from gradiend.utils.atomic import atomic_directory, atomic_write_json
 
 if TYPE_CHECKING:
@@ -54,7 +54,12 @@ def seeds_directory(trainer: Trainer, args: TrainingArguments, output_dir: str) 
 
 
 def finished_seeds(seeds_dir: Path, args: TrainingArguments, pair: tuple[str, str]) -> dict[int, SeedRecord]:
-    """Seeds an earlier run of the same arguments completed (complete checkpoints only)."""
+    """Seeds an earlier run completed that this run reuses instead of training them again.
+
+    Complete checkpoints only. By default (and with ``use_cache`` True) a seed is reused when it was
+    trained with the same result-changing arguments; ``use_cache="always"`` reuses every saved seed;
+    ``"only_convergent"`` reuses only seeds that converged.
+    """
     records: dict[int, SeedRecord] = {}
     if not seeds_dir.is_dir():
         return records
@@ -62,24 +67,19 @@ def finished_seeds(seeds_dir: Path, args: TrainingArguments, pair: tuple[str, st
     for directory in sorted(seeds_dir.glob("seed_*")):
         if not is_gradiend_checkpoint(directory):
             continue
-        if _result_arguments(load_training_arguments(directory) or {}) != wanted:
+        same = _result_arguments(load_training_arguments(directory) or {}) == wanted
+        if args.use_cache != "always" and not same:
             continue
         stats = load_training_stats(directory) or {}
         seed = stats.get("seed")
         if not isinstance(seed, int):
             continue
-        score = abs(float(stats.get("best_correlation") or 0.0))
-        records[seed] = SeedRecord(
-            seed=seed,
-            output_dir=str(directory),
-            training_score=score,
-            eval_correlation=stats.get("eval_correlation"),
-            selection_score=abs(stats.get("eval_correlation") or score),
-            converged=seed_converged(stats, args, pair),
-            best_step=stats.get("best_step"),
-            mean_by_class=dict(stats.get("best_mean_by_class") or {}),
-            final_loss=stats.get("final_loss"),
+        record = record_from_stats(
+            seed, str(directory), stats, args, pair, stats.get("eval_correlation"), trained=False
         )
+        if args.use_cache == "only_convergent" and not record.converged:
+            continue
+        records[seed] = record
     return records
 
 
@@ -95,15 +95,42 @@ def copy_checkpoint(source: str, destination: str) -> None:
 
 
 def cached_model(trainer: Trainer, output_dir: str, fingerprint: str) -> ModelWithGradiend | None:
-    """The finished model at ``output_dir`` when it was trained with the same fingerprint."""
+    """The finished model at ``output_dir`` when ``use_cache`` allows reusing it.
+
+    ``True``: trained with the same fingerprint. ``"always"``: any complete checkpoint.
+    ``"only_convergent"``: same fingerprint, and the run met ``min_convergent_seeds`` (see
+    :func:`run_met_convergence`).
+    """
     if not is_gradiend_checkpoint(output_dir):
         return None
-    config = read_checkpoint_config(output_dir)
-    if config.get("metadata", {}).get("fingerprint") != fingerprint:
-        logger.info("cached model at %s has another fingerprint: retraining", output_dir)
-        return None
-    logger.info("reusing the trained model at %s (same fingerprint)", output_dir)
+    mode = trainer.args.use_cache
+    if mode != "always":
+        config = read_checkpoint_config(output_dir)
+        if config.get("metadata", {}).get("fingerprint") != fingerprint:
+            logger.info("cached model at %s has another fingerprint: retraining", output_dir)
+            return None
+        if mode == "only_convergent" and not run_met_convergence(trainer, trainer.args, output_dir):
+            logger.info("cached model at %s did not meet min_convergent_seeds: retraining", output_dir)
+            return None
+    logger.info("reusing the trained model at %s (use_cache=%r)", output_dir, mode)
     return trainer.load_model(output_dir)
+
+
+def run_met_convergence(trainer: Trainer, args: TrainingArguments, output_dir: str) -> bool:
+    """Whether the run saved at ``output_dir`` has ``min_convergent_seeds`` (at least one) converged seeds.
+
+    A multi-seed run is judged by its seed report's ``convergent_count``; a single-seed run by its
+    training.json.
+    """
+    required = args.min_convergent_seeds or 1
+    if args.max_seeds > 1:
+        report_path = seeds_directory(trainer, args, output_dir) / SEED_REPORT_NAME
+        if not report_path.is_file():
+            return False
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        return int(report.get("convergent_count") or 0) >= required
+    stats = load_training_stats(output_dir) or {}
+    return required <= 1 and seed_converged(stats, args, trainer.require_pair())
 
 
 def run_training(
@@ -149,12 +176,15 @@ def _run_multi_seed(
     pair = trainer.require_pair()
     seeds_dir = seeds_directory(trainer, args, output_dir)
     finished = finished_seeds(seeds_dir, args, pair)
-    outcome = run_seed_waves(executor, work, seeds_dir, pair, finished)
+    if args.use_cache == "always" and finished:
+        logger.info("use_cache='always': finishing from the saved seeds %s, training none", sorted(finished))
+        outcome = conclude([finished[seed] for seed in sorted(finished)], {}, args)
+    else:
+        outcome = run_seed_waves(executor, work, seeds_dir, pair, finished)
     copy_checkpoint(outcome.best.output_dir, output_dir)
-    report = outcome.report(args)
+    report = outcome.report(args, pair)
     report["output_dir"] = output_dir
-    report_dir = Path(trainer.experiment_dir) if trainer.experiment_dir else seeds_dir
-    atomic_write_json(report_dir / SEED_REPORT_NAME, report)
+    atomic_write_json(seeds_dir / SEED_REPORT_NAME, report)
     prune_seed_dirs(outcome, args.saved_seed_runs)
     best_run = outcome.runs.get(outcome.best.seed)
     model = (
@@ -164,9 +194,17 @@ def _run_multi_seed(
     )
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
     logger.info(
-        "multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged})
+        "multi-seed: %s",
+        json.dumps({"best_seed": outcome.best.seed, "convergent_count": outcome.n_converged}),
     )
     return TrainingResult(output_dir=output_dir, model=model, seed_models=seed_models, seed_report=report)
 
 
-__all__ = ["SEED_REPORT_NAME", "TrainingResult", "finished_seeds", "run_training", "seeds_directory"]
+__all__ = [
+    "SEED_REPORT_NAME",
+    "TrainingResult",
+    "finished_seeds",
+    "run_met_convergence",
+    "run_training",
+    "seeds_directory",
+]
