@@ -38,7 +38,8 @@ def test_convergent_seeds_write_a_complete_report(tmp_path: Path) -> None:
     fields = {
         "seed", "output_dir", "trained", "used_cache", "training_score", "eval_correlation",
         "selection_score", "convergence_metric", "convergence_metric_value", "best_checkpoint_global_step",
-        "threshold", "convergent_mean_by_class_threshold", "convergent_min_target_class_abs_mean", "converged",
+        "threshold", "convergent_mean_by_class_threshold", "convergent_min_target_class_abs_mean",
+        "converged",
         "split_cycle_index", "split_cycle_length",
     }  # fmt: skip
     for run in report["runs"]:

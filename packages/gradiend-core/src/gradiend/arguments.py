@@ -270,7 +270,7 @@ class TrainingArguments(StrictModel):
 
     @property
     def seeds_to_converge(self) -> int:
-        """Converged seeds that end a multi-seed run early (``max_seeds`` when min_convergent_seeds is None)."""
+        """Converged seeds that end a multi-seed run early (``max_seeds`` for None)."""
         return self.max_seeds if self.min_convergent_seeds is None else self.min_convergent_seeds
 
     @property

@@ -154,7 +154,9 @@ class TextPredictionTrainer(Trainer):
         return loaded.eval()
 
     @classmethod
-    def load_checkpoint_base_model(cls, base_model_id: str, checkpoint_dir: str | os.PathLike[str]) -> nn.Module:
+    def load_checkpoint_base_model(
+        cls, base_model_id: str, checkpoint_dir: str | os.PathLike[str]
+    ) -> nn.Module:
         """The base model of a GRADIEND checkpoint (``ModelWithGradiend.from_pretrained(dir)`` alone).
 
         The objective and dtype are those of the checkpoint's training_args.json (``"auto"`` without it).

@@ -155,7 +155,11 @@ class Evaluator:
         return bool(pre_load_gradients)
 
     def _encode_preloaded(
-        self, model_with_gradiend: ModelWithGradiend | None, split: str, source: str | None, max_size: int | None
+        self,
+        model_with_gradiend: ModelWithGradiend | None,
+        split: str,
+        source: str | None,
+        max_size: int | None,
     ) -> pd.DataFrame:
         """Encode with gradients kept from an earlier call of the same split, source and size."""
         trainer = self.trainer
@@ -331,7 +335,8 @@ class Evaluator:
         classes = [target_class] if isinstance(target_class, str) else list(target_class or [pair[0]])
         if metric_name is not None and len(classes) != 1:
             raise ValueError(
-                f"decoder_stats_metric_name={metric_name!r} selects one summary entry: pass one target_class, "
+                f"decoder_stats_metric_name={metric_name!r} selects one summary entry: pass one "
+                "target_class, "
                 f"not {classes}"
             )
         keys = {name: metric_name or name for name in classes}
@@ -357,7 +362,7 @@ class Evaluator:
         for name in classes:
             entry = self._entry(results, keys[name], increase_target_probabilities)
             if entry is None:
-                raise KeyError(f"decoder results hold no entry for {name!r}; keys: {sorted(results)}")
+                raise KeyError(f"decoder results hold no entry for {keys[name]!r}; keys: {sorted(results)}")
             factor, rate = float(entry["feature_factor"]), float(entry["learning_rate"])
             if (
                 not increase_target_probabilities

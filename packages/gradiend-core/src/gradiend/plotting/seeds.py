@@ -70,10 +70,16 @@ def find_seed_report(
     if seed_runs_dir is not None:
         candidates.append(Path(seed_runs_dir) / SEED_REPORT_FILE)
     if experiment_dir is not None:
-        candidates += [Path(experiment_dir) / "seeds" / SEED_REPORT_FILE, Path(experiment_dir) / SEED_REPORT_FILE]
+        candidates += [
+            Path(experiment_dir) / "seeds" / SEED_REPORT_FILE,
+            Path(experiment_dir) / SEED_REPORT_FILE,
+        ]
     if model_path is not None:
         model = Path(model_path)
-        candidates += [model / "seeds" / SEED_REPORT_FILE, model.parent / f"{model.name}_seeds" / SEED_REPORT_FILE]
+        candidates += [
+            model / "seeds" / SEED_REPORT_FILE,
+            model.parent / f"{model.name}_seeds" / SEED_REPORT_FILE,
+        ]
     return next((c for c in candidates if c.is_file()), None)
 
 

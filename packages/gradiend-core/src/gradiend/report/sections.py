@@ -145,7 +145,8 @@ def seeds_section(run: RunFiles) -> ReportSection:
         for r in report.get("runs", [])
     ]
     body = paragraph(
-        f"{report.get('convergent_count')} of {len(rows)} seeds converged ({report.get('convergence_metric')} "
+        f"{report.get('convergent_count')} of {len(rows)} seeds converged "
+        f"({report.get('convergence_metric')} "
         f"threshold {report.get('threshold')}); seed {best} was selected."
     )
     body += table(

@@ -1,4 +1,4 @@
-"""The evaluation methods of a trainer with the published gradiend signatures (they delegate to the Evaluator).
+"""A trainer's evaluation methods with the published gradiend signatures (delegating to the Evaluator).
 
 Published keyword arguments are accepted and act: ``evaluate_encoder(is_decoder_only_model=...)`` is
 checked against the model, ``pre_load_gradients`` keeps the encoder's per-row gradients between calls,
@@ -29,10 +29,18 @@ class PublishedApiMixin:
     """Trainer attributes that ``Trainer(..., **kwargs)`` may set, with what each does."""
 
     if TYPE_CHECKING:
-        model_path: str
-        evaluator: Evaluator
 
-        def get_model(self, use_cache: bool | None = None, load_directory: str | None = None) -> ModelWithGradiend:
+        @property
+        def model_path(self) -> str:
+            """Declared by Trainer."""
+
+        @property
+        def evaluator(self) -> Evaluator:
+            """Declared by Trainer."""
+
+        def get_model(
+            self, use_cache: bool | None = None, load_directory: str | None = None
+        ) -> ModelWithGradiend:
             """Declared by Trainer."""
 
         def load_model(self, load_directory: str) -> ModelWithGradiend:
@@ -75,9 +83,19 @@ class PublishedApiMixin:
         pre_load_gradients: bool | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Encoder metrics (correlation, means by class and type, accuracy); see ``Evaluator.evaluate_encoder``.
+        """Encoder metrics (correlation, means by class and type, accuracy) of one model.
 
         Args:
+            model_with_gradiend: the model to evaluate (default: this trainer's, see ``get_model()``).
+            encoder_df: encodings computed earlier (a DataFrame or ``{"encoder_df": ...}``): no encoding.
+            split: the split whose rows are encoded (``"validation"``/``"val"``, ``"test"``, ``"train"``).
+            source: gradient kind to encode (default: ``args.source``).
+            max_size: rows per class (default: ``args.encoder_eval_max_size``).
+            neutral_data_df: neutral rows to encode instead of the modality's.
+            use_cache: reuse a cached result (default: ``use_cache`` of the arguments).
+            return_df: include the encodings as ``"encoder_df"``.
+            plot: also draw the encoder distributions.
+            plot_kwargs: keyword arguments of ``plot_encoder_distributions``.
             is_decoder_only_model: what the caller expects the base model to be (causal LM or not). The
                 objective is decided by the model and ``prediction_objective``; a mismatch raises
                 ValueError instead of evaluating another objective than the caller meant.
@@ -99,8 +117,9 @@ class PublishedApiMixin:
         if actual is not None and actual != bool(expected):
             kind = "decoder-only (causal LM)" if actual else "not decoder-only (masked LM)"
             raise ValueError(
-                f"is_decoder_only_model={expected!r}, but the base model {getattr(self, 'base_model_path', '')!r} "
-                f"is {kind}; pass is_decoder_only_model={actual!r} or None (inferred from the model)"
+                f"is_decoder_only_model={expected!r}, but the base model "
+                f"{getattr(self, 'base_model_path', '')!r} is {kind}; pass is_decoder_only_model={actual!r} "
+                "or None (inferred from the model)"
             )
 
     def encode(self, split: str = "test", max_size: int | None = None) -> list[float | list[float]]:
@@ -124,7 +143,7 @@ class PublishedApiMixin:
     def get_encoder_metrics(
         self, model_path: str | None = None, encoder_df: pd.DataFrame | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Encoder metrics of ``encoder_df`` when given, else of the GRADIEND at ``model_path`` (default: ours)."""
+        """Encoder metrics of ``encoder_df`` when given, else of the GRADIEND at ``model_path`` (or ours)."""
         model = None if encoder_df is not None else self._model_at(model_path)
         return self.evaluate_encoder(model_with_gradiend=model, encoder_df=encoder_df, **kwargs)
 
@@ -154,7 +173,8 @@ class PublishedApiMixin:
         evaluation only (published names).
 
         Raises:
-            TypeError: a keyword neither evaluation accepts, or a non-dict ``kwargs_encoder``/``kwargs_decoder``.
+            TypeError: a keyword neither evaluation accepts, or ``kwargs_encoder``/``kwargs_decoder`` not
+                a dict.
         """
         for name, value in (("kwargs_encoder", kwargs_encoder), ("kwargs_decoder", kwargs_decoder)):
             if value is not None and not isinstance(value, dict):
@@ -181,9 +201,14 @@ class PublishedApiMixin:
         decoder_stats_metric_name: str | None = None,
         **decoder_stats_kwargs: Any,
     ) -> Any:
-        """Apply the selected decoder update to the base model; see ``Evaluator.rewrite_base_model``.
+        """Apply the selected decoder update ``theta += lr * decoder(f)`` to the base model.
 
         Args:
+            decoder_results: evaluate_decoder output (default: the last results, else a new grid).
+            target_class: class (or list of classes) to strengthen or weaken (default: the first class).
+            increase_target_probabilities: strengthen (True) or weaken (False) the class.
+            output_dir: save the rewritten model there (and return the path) instead of returning it.
+            base_model: the ModelWithGradiend to apply (default: this trainer's).
             decoder_stats_metric_name: the summary key whose entry gives the feature factor and learning
                 rate (default: the target class, e.g. ``"3SG"``; a paper metric such as ``"bpi"`` when
                 evaluate_decoder computed it). One target class only.

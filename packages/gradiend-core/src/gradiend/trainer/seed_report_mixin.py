@@ -24,9 +24,19 @@ SEED_SELECTIONS: tuple[str, ...] = ("best", "all_convergent", "all_tried")
 class SeedReportMixin:
     """Seed-report helpers; the host class supplies ``experiment_dir``, ``model_path`` and ``args``."""
 
-    experiment_dir: str | None
-    model_path: str
-    args: TrainingArguments
+    if TYPE_CHECKING:
+
+        @property
+        def experiment_dir(self) -> str | None:
+            """Declared by Trainer."""
+
+        @property
+        def model_path(self) -> str:
+            """Declared by Trainer."""
+
+        @property
+        def args(self) -> TrainingArguments:
+            """Declared by Trainer."""
 
     def get_seed_report_path(self) -> str | None:
         """The path of this trainer's seed_report.json, or None when no multi-seed run wrote one."""
@@ -91,7 +101,7 @@ class SeedReportMixin:
         fallback = [(best if isinstance(best, int) else 0, str(self.model_path))]
         if choice == "best":
             return fallback
-        entries = []
+        entries: list[tuple[int, str]] = []
         for run in report.get("runs", []):
             if not isinstance(run, dict) or not isinstance(run.get("output_dir"), str):
                 continue

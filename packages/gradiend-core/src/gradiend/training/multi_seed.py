@@ -117,7 +117,9 @@ def record_from_stats(
     """
     training_score = abs(float(stats.get("best_correlation") or 0.0))
     selection = abs(eval_correlation) if eval_correlation is not None else training_score
-    metric_value = stats.get("final_loss") if args.convergent_metric == "loss" else stats.get("best_correlation")
+    metric_value = (
+        stats.get("final_loss") if args.convergent_metric == "loss" else stats.get("best_correlation")
+    )
     return SeedRecord(
         seed=seed,
         output_dir=output_dir,
@@ -245,8 +247,8 @@ __all__ = [
     "SeedRecord",
     "conclude",
     "non_convergence_message",
-    "record_from_stats",
     "prune_seed_dirs",
+    "record_from_stats",
     "seed_converged",
     "select_best",
 ]

@@ -22,7 +22,13 @@ from gradiend.model.checkpoint import (
 )
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
-from gradiend.training.multi_seed import SeedRecord, conclude, prune_seed_dirs, record_from_stats, seed_converged
+from gradiend.training.multi_seed import (
+    SeedRecord,
+    conclude,
+    prune_seed_dirs,
+    record_from_stats,
+    seed_converged,
+)
 from gradiend.utils.atomic import atomic_directory, atomic_write_json
 
 if TYPE_CHECKING:
