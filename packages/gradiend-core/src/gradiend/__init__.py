@@ -32,18 +32,31 @@ _CORE_EXPORTS: dict[str, str] = {
     "set_seed": "gradiend.training.seeding",
     "load_training_stats": "gradiend.model.checkpoint",
     "hookimpl": "gradiend.plugins.markers",
+    "ParamMappedGradiendModel": "gradiend.model.param_mapped",
+    "GradientTrainingDataset": "gradiend.gradients.dataset",
+    "DataCreator": "gradiend.data_creator",
+    "TrainerConfig": "gradiend.trainer.config",
+    "setup_logging": "gradiend.log",
+    "get_logger": "gradiend.log",
+    "check_plot_environment": "gradiend.plotting.environment",
 }
 
 if TYPE_CHECKING:
     from gradiend.arguments import TrainingArguments
+    from gradiend.data_creator import DataCreator
     from gradiend.definition import BaseModelScores, DecoderEvalData, FeatureLearningDefinition, PairedLoss
     from gradiend.evaluation.evaluator import Evaluator
+    from gradiend.gradients.dataset import GradientTrainingDataset
+    from gradiend.log import get_logger, setup_logging
     from gradiend.model.checkpoint import load_training_stats
     from gradiend.model.gradiend import GradiendModel
     from gradiend.model.param_map import ParamMap
+    from gradiend.model.param_mapped import ParamMappedGradiendModel
     from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.plotting.environment import check_plot_environment
     from gradiend.plugins.markers import hookimpl
     from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
+    from gradiend.trainer.config import TrainerConfig
     from gradiend.trainer.trainer import Trainer
     from gradiend.training.callbacks import EarlyStoppingCallback, TrainingCallback
     from gradiend.training.multi_seed import NonConvergenceError
@@ -57,6 +70,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(module), name)
     if name.startswith("__"):
         raise AttributeError(name)
+    from gradiend.not_available import NOT_AVAILABLE, not_available_error
+
+    if name in NOT_AVAILABLE:
+        raise not_available_error(name)
     from gradiend.plugins.registry import get_registry
 
     registry = get_registry()
@@ -82,21 +99,28 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BaseModelScores",
+    "DataCreator",
     "DecoderEvalData",
     "EarlyStoppingCallback",
     "Evaluator",
     "FeatureLearningDefinition",
     "GradiendModel",
+    "GradientTrainingDataset",
     "ModelWithGradiend",
     "NonConvergenceError",
     "PairedLoss",
     "ParamMap",
+    "ParamMappedGradiendModel",
     "PostPruneConfig",
     "PrePruneConfig",
     "Trainer",
+    "TrainerConfig",
     "TrainingArguments",
     "TrainingCallback",
+    "check_plot_environment",
+    "get_logger",
     "hookimpl",
     "load_training_stats",
     "set_seed",
+    "setup_logging",
 ]

@@ -16,6 +16,7 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, Re
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
+from gradiend_text.config import TextPredictionConfig
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
@@ -55,7 +56,10 @@ class TextPredictionTrainer(Trainer):
         random_state: seed of drawn alternatives and of the automatic split (default: ``args.seed``).
         mask_placeholder: the placeholder in the masked texts.
         n_features, evaluator_class, all_classes: as for :class:`~gradiend.Trainer`.
-        **kwargs: trainer attributes (``model_with_gradiend_cls``), as for :class:`~gradiend.Trainer`.
+        config: a :class:`~gradiend_text.config.TextPredictionConfig` holding the data options instead of
+            the arguments above (published form; giving both raises ValueError).
+        **kwargs: trainer attributes (``model_with_gradiend_cls``, ``img_format``, ``img_dpi``), as for
+            :class:`~gradiend.Trainer`.
     """
 
     MODALITY_NAME: ClassVar[str | None] = "text"
@@ -85,8 +89,32 @@ class TextPredictionTrainer(Trainer):
         n_features: int = 1,
         evaluator_class: type[Evaluator] | None = None,
         all_classes: Sequence[str] | None = None,
+        config: TextPredictionConfig | None = None,
         **kwargs: Any,
     ) -> None:
+        if config is not None:
+            explicit = {
+                "run_id": run_id, "data": data, "target_classes": target_classes, "all_classes": all_classes,
+                "masked_col": masked_col, "label_col": label_col, "label_class_col": label_class_col,
+                "split_col": split_col, "alternative_col": alternative_col,
+                "alternative_class_col": alternative_class_col, "hf_subset": hf_subset,
+                "random_state": random_state, "decoder_eval_targets": decoder_eval_targets,
+                "eval_neutral_data": eval_neutral_data, "eval_neutral_max_rows": eval_neutral_max_rows,
+                "mask_placeholder": None if mask_placeholder == MASK_PLACEHOLDER else mask_placeholder,
+                "n_features": None if n_features == 1 else n_features,
+                **{k: v for k, v in kwargs.items() if k in ("img_format", "img_dpi")},
+            }  # fmt: skip
+            given = sorted(k for k, v in explicit.items() if v is not None)
+            if given:
+                raise ValueError(f"pass {given} either in config= or as arguments, not both")
+            if not isinstance(config, TextPredictionConfig):
+                raise TypeError(f"config must be a TextPredictionConfig, got {type(config).__name__}")
+            options = config.trainer_kwargs()
+            self.__init__(  # type: ignore[misc]
+                model, args=args, training_args=training_args, tokenizer=tokenizer,
+                evaluator_class=evaluator_class, **options, **kwargs,
+            )  # fmt: skip
+            return
         if data is None:
             raise ValueError("data is required: masked texts with their class and target word (see the docs)")
         if isinstance(model, str) and model in EMBEDDED_MODELS:

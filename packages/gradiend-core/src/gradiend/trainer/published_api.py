@@ -25,8 +25,13 @@ class PublishedApiMixin:
 
     ATTRIBUTE_KWARGS: ClassVar[Mapping[str, str]] = {
         "model_with_gradiend_cls": "ModelWithGradiend subclass used by train(), get_model() and load_model()",
+        "img_format": "format of saved static figures (TrainerConfig.img_format; 'png' only)",
+        "img_dpi": "default resolution of the plot_* figures (TrainerConfig.img_dpi)",
     }
     """Trainer attributes that ``Trainer(..., **kwargs)`` may set, with what each does."""
+
+    img_dpi: int | None = None
+    """Default dpi of the ``plot_*`` methods (None: 150)."""
 
     if TYPE_CHECKING:
 
@@ -58,6 +63,10 @@ class PublishedApiMixin:
                 f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}; the trainer "
                 f"attributes it accepts as keywords are {sorted(self.ATTRIBUTE_KWARGS)}"
             )
+        if "img_format" in kwargs or "img_dpi" in kwargs:
+            from gradiend.trainer.config import TrainerConfig
+
+            TrainerConfig(kwargs.get("img_format", "png"), kwargs.get("img_dpi"))  # validates both
         for name, value in kwargs.items():
             setattr(self, name, value)
 
