@@ -19,7 +19,7 @@ PASSED_FIELDS: tuple[str, ...] = (
     "run_id", "data", "target_classes", "all_classes", "masked_col", "label_col", "label_class_col",
     "mask_placeholder", "split_col", "alternative_col", "alternative_class_col", "hf_subset",
     "random_state", "n_features", "decoder_eval_targets", "eval_neutral_data", "eval_neutral_max_rows",
-    "img_format", "img_dpi",
+    "img_format", "img_dpi", "max_counterfactuals_per_sentence",
 )  # fmt: skip
 """Fields passed to TextPredictionTrainer as arguments of the same name."""
 

@@ -45,8 +45,9 @@ class TextPredictionTrainer(Trainer):
         target_classes: the feature pair, e.g. ``["3SG", "3PL"]`` (inferred when the data has two classes).
         args / training_args: TrainingArguments.
         tokenizer: a tokenizer or its path (default: the model's own).
-        eval_neutral_data: neutral sentences (DataFrame with a ``text`` column, or a list of strings) for
-            the utility score and the neutral encodings; default: the data's own sentences, with a warning.
+        eval_neutral_data: neutral sentences (DataFrame with a ``text`` column, a file holding one, or a
+            list of strings) for the utility score and the neutral encodings; default: the data's own
+            sentences, with a warning.
         eval_neutral_max_rows: cap on those sentences.
         decoder_eval_targets: ``{class: [words]}`` measured in decoder evaluation (default: each class's
             factual words in the data).
@@ -54,6 +55,8 @@ class TextPredictionTrainer(Trainer):
             column names of the merged layout (published names).
         hf_subset: configuration of a hub dataset.
         random_state: seed of drawn alternatives and of the automatic split (default: ``args.seed``).
+        max_counterfactuals_per_sentence: pair a sentence with up to this many different drawn
+            alternatives (one training row each; published option).
         mask_placeholder: the placeholder in the masked texts.
         n_features, evaluator_class, all_classes: as for :class:`~gradiend.Trainer`.
         config: a :class:`~gradiend_text.config.TextPredictionConfig` holding the data options instead of
@@ -74,7 +77,7 @@ class TextPredictionTrainer(Trainer):
         args: TrainingArguments | None = None,
         training_args: TrainingArguments | None = None,
         tokenizer: PreTrainedTokenizerBase | str | None = None,
-        eval_neutral_data: pd.DataFrame | Sequence[str] | None = None,
+        eval_neutral_data: pd.DataFrame | Sequence[str] | str | os.PathLike[str] | None = None,
         eval_neutral_max_rows: int | None = None,
         decoder_eval_targets: Mapping[str, Sequence[str]] | None = None,
         masked_col: str | None = None,
@@ -85,6 +88,7 @@ class TextPredictionTrainer(Trainer):
         split_col: str | None = None,
         hf_subset: str | None = None,
         random_state: int | None = None,
+        max_counterfactuals_per_sentence: int = 1,
         mask_placeholder: str = MASK_PLACEHOLDER,
         n_features: int = 1,
         evaluator_class: type[Evaluator] | None = None,
@@ -102,6 +106,9 @@ class TextPredictionTrainer(Trainer):
                 "eval_neutral_data": eval_neutral_data, "eval_neutral_max_rows": eval_neutral_max_rows,
                 "mask_placeholder": None if mask_placeholder == MASK_PLACEHOLDER else mask_placeholder,
                 "n_features": None if n_features == 1 else n_features,
+                "max_counterfactuals_per_sentence": (
+                    None if max_counterfactuals_per_sentence == 1 else max_counterfactuals_per_sentence
+                ),
                 **{k: v for k, v in kwargs.items() if k in ("img_format", "img_dpi")},
             }  # fmt: skip
             given = sorted(k for k, v in explicit.items() if v is not None)
@@ -152,6 +159,7 @@ class TextPredictionTrainer(Trainer):
             mask_placeholder=mask_placeholder,
             seed=seed,
             subset=hf_subset,
+            max_counterfactuals_per_sentence=max_counterfactuals_per_sentence,
         )
         self.target_classes = list(target_classes[:2]) if target_classes else data_classes(self.rows)[:2]
         self.seed = seed
