@@ -18,6 +18,7 @@ from torch import nn
 NEUTRAL_EXCLUDE = ["i", "we", "you", "he", "she", "it", "they", "me", "us", "him", "her", "them"]
 
 
+@pytest.mark.slow
 def test_start_workflow(tiny_mlm_path: str, in_tmp_dir: Path) -> None:
     from gradiend import TextFilterConfig, TextPredictionDataCreator, TextPredictionTrainer, TrainingArguments
 
@@ -127,6 +128,7 @@ def _english_pronoun_script(data_dir: Path, model: str, *, source: str, **argume
     return trainer
 
 
+@pytest.mark.slow
 def test_pronoun_workflow(tiny_mlm_path: str, in_tmp_dir: Path) -> None:
     data_dir = Path("data/english_pronouns")
     write_pronoun_data(data_dir)
