@@ -164,7 +164,9 @@ class MultiSeedOutcome:
                 f"min_convergent_seeds reached: {self.n_converged} >= {args.min_convergent_seeds} "
                 f"with metric={args.convergent_metric} threshold={args.convergence_threshold}"
             )
-        return "use_cache='always': the saved seed runs were reused and no further seed was trained"
+        if args.use_cache == "always":
+            return "use_cache='always': the saved seed runs were reused and no further seed was trained"
+        return None
 
     def report(self, args: TrainingArguments, pair: tuple[str, str]) -> dict[str, Any]:
         """The content of seed_report.json: the published keys, then ours."""
