@@ -45,6 +45,7 @@ TEST_TARGETS = {
     "browser": "tests/browser",
     "scale": "tests/scale",
     "docs": "tests/docs",
+    "compat": "tests/compat",
     "repository": "tests/test_repository.py",
     "benchmarks": "tests/test_benchmarks_smoke.py",
 }

@@ -174,7 +174,7 @@ def test_a_pickled_trainer_encodes_identically_and_keeps_its_plugins(trained_toy
 
 
 def _report(directory: Path) -> dict[str, Any]:
-    return json.loads((directory / "seed_report.json").read_text())
+    return json.loads((directory / "seeds" / "seed_report.json").read_text())
 
 
 def test_waves_of_two_workers_train_the_seeds_of_the_sequential_run(tmp_path: Path) -> None:
@@ -190,9 +190,9 @@ def test_waves_of_two_workers_train_the_seeds_of_the_sequential_run(tmp_path: Pa
     parallel.train(executor=two)
     assert two.batches == [2, 1], "waves of min(workers, seeds still needed)"
     first, second = _report(tmp_path / "a"), _report(tmp_path / "b")
-    assert [s["seed"] for s in second["seeds"]] == [s["seed"] for s in first["seeds"]] == [2, 3, 4]
+    assert [s["seed"] for s in second["runs"]] == [s["seed"] for s in first["runs"]] == [2, 3, 4]
     assert second["best_seed"] == first["best_seed"]
-    for a, b in zip(first["seeds"], second["seeds"], strict=True):
+    for a, b in zip(first["runs"], second["runs"], strict=True):
         assert b["selection_score"] == pytest.approx(a["selection_score"], abs=1e-6)
 
 
@@ -201,7 +201,7 @@ def test_a_wave_never_trains_more_seeds_than_still_needed(tmp_path: Path) -> Non
     three = InProcessWorkers(3)
     ToyTrainer(target_classes=["a", "b"], args=args).train(executor=three)
     assert three.batches == [1], "one convergent seed is needed, so one seed is trained"
-    assert [s["seed"] for s in _report(tmp_path)["seeds"]] == [0]
+    assert [s["seed"] for s in _report(tmp_path)["runs"]] == [0]
 
 
 def test_finished_seeds_are_reused_whichever_executor_wrote_them(tmp_path: Path) -> None:

@@ -29,24 +29,29 @@ def test_convergent_seeds_write_a_complete_report(tmp_path: Path) -> None:
     counter = CountRuns()
     trainer.train(callbacks=[counter])
     assert counter.runs == 2, "stops once two seeds converged"
-    report = json.loads((tmp_path / "seed_report.json").read_text())
-    assert [s["seed"] for s in report["seeds"]] == [4, 5]
-    assert report["n_converged"] == 2
+    report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
+    assert report["seeds_tried"] == [4, 5] and [r["seed"] for r in report["runs"]] == [4, 5]
+    assert report["convergent_count"] == 2 and report["convergent_seeds"] == [4, 5]
+    assert report["threshold"] == 0.5 and report["convergence_metric"] == "correlation"
+    assert report["early_stop_reason"].startswith("min_convergent_seeds reached: 2 >= 2")
+    assert report["best_seed_selection_strategy"] == "best_convergent_selection_score"
     fields = {
-        "seed",
-        "output_dir",
-        "training_score",
-        "eval_correlation",
-        "selection_score",
+        "seed", "output_dir", "trained", "used_cache", "training_score", "eval_correlation",
+        "selection_score", "convergence_metric", "convergence_metric_value", "best_checkpoint_global_step",
+        "threshold", "convergent_mean_by_class_threshold", "convergent_min_target_class_abs_mean",
         "converged",
-        "best_step",
-    }
-    for seed in report["seeds"]:
-        assert fields <= set(seed)
-        assert seed["converged"] is True
-        assert Path(seed["output_dir"]).is_dir(), "all_convergent keeps every converged seed"
-    best = max(report["seeds"], key=lambda s: s["selection_score"])
+        "split_cycle_index", "split_cycle_length",
+    }  # fmt: skip
+    for run in report["runs"]:
+        assert fields <= set(run)
+        assert run["converged"] is True and run["trained"] is True and run["used_cache"] is False
+        assert run["convergent_min_target_class_abs_mean"] >= 0.5
+        assert Path(run["output_dir"]).is_dir(), "all_convergent keeps every converged seed"
+    best = max(report["runs"], key=lambda s: s["selection_score"])
     assert report["best_seed"] == best["seed"]
+    assert report["best_selection_score"] == best["selection_score"]
+    assert trainer.get_seed_report() == report
+    assert trainer.get_seed_report_path() == str(tmp_path / "seeds" / "seed_report.json")
     model = trainer.get_model()
     assert (
         model.metadata == ToyTrainer(target_classes=["a", "b"]).load_model(report["best_output_dir"]).metadata
@@ -59,8 +64,8 @@ def test_best_only_keeps_one_seed_directory(tmp_path: Path) -> None:
         tmp_path, max_seeds=2, min_convergent_seeds=2, saved_seed_runs="best_only", max_steps=100
     )
     ToyTrainer(target_classes=["a", "b"], args=args).train()
-    report = json.loads((tmp_path / "seed_report.json").read_text())
-    kept = [s for s in report["seeds"] if Path(s["output_dir"]).exists()]
+    report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
+    kept = [s for s in report["runs"] if Path(s["output_dir"]).exists()]
     assert [s["seed"] for s in kept] == [report["best_seed"]]
 
 
@@ -87,8 +92,10 @@ def test_non_convergence_without_the_flag_still_selects_a_seed(tmp_path: Path) -
     args = toy_arguments(tmp_path, max_seeds=2, learning_rate=1e-9, max_steps=4, eval_steps=2)
     trainer = ToyTrainer(target_classes=["a", "b"], args=args)
     trainer.train()
-    report = json.loads((tmp_path / "seed_report.json").read_text())
-    assert report["n_converged"] == 0 and len(report["seeds"]) == 2
+    report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
+    assert report["convergent_count"] == 0 and len(report["runs"]) == 2
+    assert report["best_seed_selection_strategy"] == "best_available_selection_score"
+    assert report["early_stop_reason"] is None
     assert Path(trainer.model_path).is_dir()
 
 
@@ -106,5 +113,6 @@ def test_an_interrupted_run_resumes_from_finished_seeds(tmp_path: Path) -> None:
     resumed = ToyTrainer(target_classes=["a", "b"], args=args)
     resumed.train(callbacks=[counter])
     assert counter.runs == 1, "only the missing seed is trained again"
-    report = json.loads((tmp_path / "seed_report.json").read_text())
-    assert [s["seed"] for s in report["seeds"]] == [0, 1]
+    report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
+    assert [s["seed"] for s in report["runs"]] == [0, 1]
+    assert [(r["trained"], r["used_cache"]) for r in report["runs"]] == [(False, True), (True, False)]

@@ -139,8 +139,8 @@ def test_seed_convergence_draws_seeds_whose_directory_is_gone(
     multi_seed_toy: ToyTrainer, tmp_path: Path
 ) -> None:
     assert multi_seed_toy.experiment_dir is not None
-    report = json.loads((Path(multi_seed_toy.experiment_dir) / "seed_report.json").read_text())
-    report["seeds"][1].update(converged=False, output_dir=str(tmp_path / "deleted"))
+    report = json.loads((Path(multi_seed_toy.experiment_dir) / "seeds" / "seed_report.json").read_text())
+    report["runs"][1].update(converged=False, output_dir=str(tmp_path / "deleted"))
     path = multi_seed_toy.plot_seed_convergence(report, output=str(tmp_path / "seeds.png"))
     assert_png(path)
 

@@ -36,18 +36,18 @@ def train_toy(directory: Path, executor: Any, **overrides: Any) -> ToyTrainer:
 
 def seed_report(directory: Path) -> dict[str, Any]:
     """The seed_report.json of an experiment directory."""
-    return json.loads((directory / "seed_report.json").read_text())
+    return json.loads((directory / "seeds" / "seed_report.json").read_text())
 
 
 def assert_same_training(expected: ToyTrainer, actual: ToyTrainer) -> None:
     """Same seeds tried, same convergence and best steps, same selected seed and (close) weights."""
     first, second = (seed_report(Path(t.args.experiment_dir or "")) for t in (expected, actual))
     fields = ("seed", "converged", "best_step")
-    assert [tuple(s[f] for f in fields) for s in second["seeds"]] == [
-        tuple(s[f] for f in fields) for s in first["seeds"]
+    assert [tuple(s[f] for f in fields) for s in second["runs"]] == [
+        tuple(s[f] for f in fields) for s in first["runs"]
     ]
     assert second["best_seed"] == first["best_seed"]
-    for a, b in zip(first["seeds"], second["seeds"], strict=True):
+    for a, b in zip(first["runs"], second["runs"], strict=True):
         assert b["selection_score"] == pytest.approx(a["selection_score"], abs=1e-5)
     torch.testing.assert_close(
         actual.get_model().gradiend.state_dict(),

@@ -143,6 +143,6 @@ def test_a_failed_seed_fails_once_keeps_finished_seeds_and_resumes_locally(
     stamps = {name: (seeds_dir / name / "training_args.json").stat().st_mtime_ns for name in finished}
     resumed = ToyTrainer(target_classes=["a", "b"], args=args)
     resumed.train(executor="local")
-    assert [s["seed"] for s in seed_report(tmp_path)["seeds"]] == [0, 1, 2]
+    assert [s["seed"] for s in seed_report(tmp_path)["runs"]] == [0, 1, 2]
     for name, stamp in stamps.items():
         assert (seeds_dir / name / "training_args.json").stat().st_mtime_ns == stamp, f"{name} was reused"

@@ -130,3 +130,17 @@ def test_data_with_one_class_only_is_rejected(digits) -> None:  # type: ignore[n
 def test_target_classes_are_required_for_a_custom_model(digits) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="target_classes is required"):
         ImageClassificationTrainer(model=digits.model, data=digits.data)
+
+
+def test_from_pretrained_alone_loads_the_embedded_digits_cnn(digits, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gradiend import ModelWithGradiend
+    from gradiend_vision.trainer import DEFAULT_MODEL
+
+    trainer = ImageClassificationTrainer(model=DEFAULT_MODEL, data=digits.data, target_classes=["3", "8"])
+    model = trainer.create_model_with_gradiend()
+    model.save_pretrained(tmp_path / "gradiend")
+    alone = ModelWithGradiend.from_pretrained(tmp_path / "gradiend")
+    assert alone.metadata["modality"] == trainer.MODALITY_NAME
+    torch.testing.assert_close(alone.base_model.state_dict(), trainer.base_model.state_dict())
+    gradient = torch.randn(model.param_map.size)
+    torch.testing.assert_close(alone.encode_gradient(gradient), model.encode_gradient(gradient))

@@ -61,6 +61,13 @@ _CORE_EXPORTS: dict[str, str] = {
     "plot_encoder_by_target": "gradiend.plotting.encoder_views",
     "plot_encoder_strip_by_split": "gradiend.plotting.encoder_views",
     "plot_probability_shifts": "gradiend.plotting.shifts",
+    "ParamMappedGradiendModel": "gradiend.model.param_mapped",
+    "GradientTrainingDataset": "gradiend.gradients.dataset",
+    "DataCreator": "gradiend.data_creator",
+    "TrainerConfig": "gradiend.trainer.config",
+    "setup_logging": "gradiend.log",
+    "get_logger": "gradiend.log",
+    "check_plot_environment": "gradiend.plotting.environment",
 }
 
 if TYPE_CHECKING:
@@ -77,11 +84,15 @@ if TYPE_CHECKING:
         compute_topk_sets,
         compute_trainer_pair_encoding_matrix,
     )
+    from gradiend.data_creator import DataCreator
     from gradiend.definition import BaseModelScores, DecoderEvalData, FeatureLearningDefinition, PairedLoss
     from gradiend.evaluation.evaluator import Evaluator
+    from gradiend.gradients.dataset import GradientTrainingDataset
+    from gradiend.log import get_logger, setup_logging
     from gradiend.model.checkpoint import load_training_stats
     from gradiend.model.gradiend import GradiendModel
     from gradiend.model.param_map import ParamMap
+    from gradiend.model.param_mapped import ParamMappedGradiendModel
     from gradiend.model.with_gradiend import ModelWithGradiend
     from gradiend.plotting.comparison import (
         plot_cross_encoding_heatmap,
@@ -91,6 +102,7 @@ if TYPE_CHECKING:
         plot_topk_overlap_venn,
     )
     from gradiend.plotting.encoder_views import plot_encoder_by_target, plot_encoder_strip_by_split
+    from gradiend.plotting.environment import check_plot_environment
     from gradiend.plotting.heatmap import plot_comparison_heatmap
     from gradiend.plotting.shifts import plot_probability_shifts
     from gradiend.plugins.markers import hookimpl
@@ -106,6 +118,7 @@ if TYPE_CHECKING:
         identity,
         pair,
     )
+    from gradiend.trainer.config import TrainerConfig
     from gradiend.trainer.trainer import Trainer
     from gradiend.training.callbacks import EarlyStoppingCallback, TrainingCallback
     from gradiend.training.multi_seed import NonConvergenceError
@@ -119,6 +132,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(module), name)
     if name.startswith("__"):
         raise AttributeError(name)
+    from gradiend.not_available import NOT_AVAILABLE, not_available_error
+
+    if name in NOT_AVAILABLE:
+        raise not_available_error(name)
     from gradiend.plugins.registry import get_registry
 
     registry = get_registry()
@@ -144,15 +161,18 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BaseModelScores",
+    "DataCreator",
     "DecoderEvalData",
     "EarlyStoppingCallback",
     "Evaluator",
     "FeatureLearningDefinition",
     "GradiendModel",
+    "GradientTrainingDataset",
     "ModelWithGradiend",
     "NonConvergenceError",
     "PairedLoss",
     "ParamMap",
+    "ParamMappedGradiendModel",
     "PositiveFeatureDefinition",
     "PositiveTrainerSuite",
     "PostPruneConfig",
@@ -161,11 +181,13 @@ __all__ = [
     "SymmetricTrainerSuite",
     "Trainer",
     "TrainerCollection",
+    "TrainerConfig",
     "TrainerSuite",
     "TrainingArguments",
     "TrainingCallback",
     "TransitionSpec",
     "aggregate_encoder_dataframes",
+    "check_plot_environment",
     "compute_anchor_aligned_encoding_matrix",
     "compute_cross_encoding_matrix",
     "compute_gradiend_feature_cross_encoding_matrix",
@@ -175,6 +197,7 @@ __all__ = [
     "compute_similarity_matrix",
     "compute_topk_sets",
     "compute_trainer_pair_encoding_matrix",
+    "get_logger",
     "hookimpl",
     "identity",
     "load_training_stats",
@@ -189,4 +212,5 @@ __all__ = [
     "plot_topk_overlap_heatmap",
     "plot_topk_overlap_venn",
     "set_seed",
+    "setup_logging",
 ]

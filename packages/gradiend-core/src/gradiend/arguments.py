@@ -13,6 +13,8 @@ from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
 from gradiend.strict_model import StrictModel
 
 GradientKind = Literal["factual", "alternative", "diff"]
+UseCacheSetting = bool | Literal["always", "only_convergent"]
+"""The values ``use_cache`` accepts (as in the published library)."""
 DtypeName = Literal["float32", "float16", "bfloat16"]
 
 DEFAULT_DECODER_LRS: tuple[float, ...] = (
@@ -78,9 +80,14 @@ class TrainingArguments(StrictModel):
         description="Replace an earlier result of another run (other base model, data, pair or arguments) "
         "in experiment_dir/output_dir instead of refusing (as in transformers).",
     )
-    use_cache: bool = Field(
+    use_cache: UseCacheSetting = Field(
         False,
-        description="Reuse trained models and evaluation results under experiment_dir when inputs match.",
+        description=(
+            "Reuse of saved results: False retrains; True reuses a model and evaluation results whose "
+            "inputs match; 'always' reuses any saved model at the output path (and any saved seed runs) "
+            "without comparing inputs; 'only_convergent' is True restricted to runs that met "
+            "min_convergent_seeds. Evaluation caches are on for every mode but False."
+        ),
     )
 
     # ----- what GRADIEND reads and reconstructs -----
@@ -193,7 +200,9 @@ class TrainingArguments(StrictModel):
     # ----- seeds -----
     seed: int = Field(0, ge=0, description="Seed of the run; multi-seed runs use seed, seed+1, ...")
     max_seeds: int = Field(3, ge=1, description="Most seeds to train.")
-    min_convergent_seeds: int = Field(1, ge=1, description="Stop once this many seeds converged.")
+    min_convergent_seeds: int | None = Field(
+        1, ge=1, description="Stop once this many seeds converged; None trains all max_seeds."
+    )
     convergent_metric: Literal["correlation", "loss"] = Field(
         "correlation", description="Metric that decides whether a seed converged."
     )
@@ -249,9 +258,23 @@ class TrainingArguments(StrictModel):
             )
         return value
 
+    @field_validator("use_cache", mode="before")
+    @classmethod
+    def _use_cache_mode(cls, value: object) -> object:
+        if isinstance(value, bool) or value in ("always", "only_convergent"):
+            return value
+        raise ValueError(f"use_cache must be True, False, 'always' or 'only_convergent', got {value!r}")
+
+    @field_validator("min_convergent_seeds", mode="before")
+    @classmethod
+    def _min_convergent(cls, value: object) -> object:
+        if value == 0 and not isinstance(value, bool):
+            raise ValueError("min_convergent_seeds=0 is not allowed: use None to train all max_seeds")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> TrainingArguments:
-        if self.min_convergent_seeds > self.max_seeds:
+        if self.min_convergent_seeds is not None and self.min_convergent_seeds > self.max_seeds:
             raise ValueError(
                 f"min_convergent_seeds ({self.min_convergent_seeds}) cannot exceed "
                 f"max_seeds ({self.max_seeds})"
@@ -270,6 +293,16 @@ class TrainingArguments(StrictModel):
         if self.convergent_score_threshold is not None:
             return self.convergent_score_threshold
         return 0.5
+
+    @property
+    def seeds_to_converge(self) -> int:
+        """Converged seeds that end a multi-seed run early (``max_seeds`` for None)."""
+        return self.max_seeds if self.min_convergent_seeds is None else self.min_convergent_seeds
+
+    @property
+    def caches_results(self) -> bool:
+        """Whether evaluation results are cached and reused (every ``use_cache`` mode but False)."""
+        return self.use_cache is not False
 
     @property
     def decoder_learning_rates(self) -> list[float]:
@@ -312,4 +345,4 @@ class TrainingArguments(StrictModel):
         return updated
 
 
-__all__ = ["DEFAULT_DECODER_LRS", "TrainingArguments", "dtype_name", "to_torch_dtype"]
+__all__ = ["DEFAULT_DECODER_LRS", "TrainingArguments", "UseCacheSetting", "dtype_name", "to_torch_dtype"]

@@ -186,10 +186,40 @@ def _resolve_pair(classes: list[str], target_classes: Sequence[str] | None) -> t
     return targets[0], targets[1]
 
 
+def extra_alternatives(
+    factual: pd.Series, chosen: Sequence[str], other_words: pd.Series, count: int, seed: int = 0
+) -> list[list[str]]:
+    """Per row up to ``count`` further alternatives: distinct words of the other class, not yet used."""
+    forms = _canonical_forms(other_words.dropna().astype(str))
+    rng = np.random.default_rng(seed)
+    result: list[list[str]] = []
+    for word, first in zip(factual, chosen, strict=True):
+        pool = [k for k in forms if k not in (str(first).casefold(), str(word).casefold())]
+        picks: list[int] = rng.permutation(len(pool))[:count].tolist() if pool else []
+        result.append([apply_casing(str(word), forms[pool[i]]) for i in picks])
+    return result
+
+
+def _expand_counterfactuals(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per further alternative drawn for a sentence (same split, so no split leaks)."""
+    more = frame.pop(_MORE)
+    extra = (
+        frame.loc[more.index].assign(alternative=more).explode("alternative").dropna(subset=["alternative"])
+    )
+    return pd.concat([frame, extra]).sort_index(kind="stable").reset_index(drop=True)
+
+
+_MORE = "_more_alternatives"
+
+
 def _pair_alternatives(
-    view: pd.DataFrame, raw: pd.DataFrame, pair: tuple[str, str], seed: int
+    view: pd.DataFrame, raw: pd.DataFrame, pair: tuple[str, str], seed: int, counterfactuals: int = 1
 ) -> pd.DataFrame:
-    """Rows of the pair with their alternative (explicit, paired column, or drawn from the other class)."""
+    """Rows of the pair with their alternative (explicit, paired column, or drawn from the other class).
+
+    With ``counterfactuals`` > 1, rows whose alternative is drawn also get up to that many - 1 further
+    alternatives in a list column (expanded into rows after the split is assigned).
+    """
     rows = []
     for index, (cls, other) in enumerate((pair, pair[::-1])):
         part = view[view["feature_class"] == cls].copy()
@@ -203,6 +233,10 @@ def _pair_alternatives(
         else:
             others = view.loc[view["feature_class"] == other, "factual"]
             part["alternative"] = sample_alternatives(part["factual"], others, seed + index)
+            if counterfactuals > 1:
+                part[_MORE] = extra_alternatives(
+                    part["factual"], part["alternative"].tolist(), others, counterfactuals - 1, seed + index
+                )
         part["alternative"] = [
             apply_casing(f, str(a).strip()) for f, a in zip(part["factual"], part["alternative"], strict=True)
         ]
@@ -244,6 +278,7 @@ def normalize_text_data(
     split_ratios: Sequence[float] = DEFAULT_SPLIT_RATIOS,
     seed: int = 0,
     subset: str | None = None,
+    max_counterfactuals_per_sentence: int = 1,
 ) -> pd.DataFrame:
     """Read ``data`` and return the per-row frame described in the module docstring.
 
@@ -256,14 +291,24 @@ def normalize_text_data(
         split_ratios: train/validation/test fractions used when the data has no split column.
         seed: seed of drawn alternatives and of the split.
         subset: configuration name for a hub dataset id.
+        max_counterfactuals_per_sentence: when an alternative is drawn from the other class's words,
+            pair each sentence with up to this many different ones (one row each, all in the
+            sentence's split). Explicit alternatives are kept as given.
+
+    Raises:
+        ValueError: ``max_counterfactuals_per_sentence`` < 1, or malformed data (see the checks).
     """
+    if isinstance(max_counterfactuals_per_sentence, bool) or max_counterfactuals_per_sentence < 1:
+        raise ValueError(
+            f"max_counterfactuals_per_sentence must be >= 1, got {max_counterfactuals_per_sentence!r}"
+        )
     raw = load_table(data, class_column=columns.label_class, subset=subset).reset_index(drop=True)
     if raw.empty:
         raise ValueError("text data has no rows")
     view = _unified_view(raw, columns)
     check_class_names(view, columns.label_class)
     pair = _resolve_pair(data_classes(view), target_classes)
-    paired = _pair_alternatives(view, raw, pair, seed)
+    paired = _pair_alternatives(view, raw, pair, seed, max_counterfactuals_per_sentence)
     check_distinct_pair_words(paired, pair)
     others = (
         view[~view["feature_class"].isin(pair)].drop_duplicates(["masked", "factual", "feature_class"]).copy()
@@ -277,6 +322,8 @@ def normalize_text_data(
     frame["label"] = [1.0 if c == pair[0] else -1.0 if c == pair[1] else 0.0 for c in frame["feature_class"]]
     frame["type"] = "training"
     frame = _with_splits(frame, split_ratios, seed)
+    if _MORE in frame.columns:
+        frame = _expand_counterfactuals(frame)
     extra = ["text"] if "text" in frame.columns else []
     return frame[[*OUTPUT_COLUMNS, *extra]]
 

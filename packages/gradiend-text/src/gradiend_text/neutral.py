@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections.abc import Sequence
@@ -13,15 +14,25 @@ from gradiend_text.encoding import MASK_PLACEHOLDER
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*$")
 
 
-def neutral_texts(data: pd.DataFrame | Sequence[str] | None, column: str = "text") -> list[str]:
-    """Plain sentences from a frame's ``text`` column or a list of strings (empty when ``None``)."""
+def neutral_texts(
+    data: pd.DataFrame | Sequence[str] | str | os.PathLike[str] | None, column: str = "text"
+) -> list[str]:
+    """Plain sentences from a frame's ``text`` column, a table file holding one, or a list of strings.
+
+    ``None`` gives an empty list; a string or path names a file (CSV, Parquet, JSON...) read with
+    :func:`gradiend_text.tables.load_table`.
+    """
     if data is None:
         return []
+    if isinstance(data, (str, os.PathLike)):
+        from gradiend_text.tables import load_table
+
+        data = load_table(str(data))
     if isinstance(data, pd.DataFrame):
         if column not in data.columns:
             raise ValueError(f"eval_neutral_data needs a {column!r} column, got columns {list(data.columns)}")
         return [str(t) for t in data[column].dropna()]
-    return [str(t) for t in data]
+    return [str(t) for t in data]  # type: ignore[union-attr]
 
 
 def masked_neutral_rows(texts: Sequence[str], seed: int = 0, split: str = "test") -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -15,6 +16,7 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, Re
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
+from gradiend_text.config import TextPredictionConfig
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
@@ -44,8 +46,9 @@ class TextPredictionTrainer(Trainer):
         target_classes: the feature pair, e.g. ``["3SG", "3PL"]`` (inferred when the data has two classes).
         args / training_args: TrainingArguments.
         tokenizer: a tokenizer or its path (default: the model's own).
-        eval_neutral_data: neutral sentences (DataFrame with a ``text`` column, or a list of strings) for
-            the utility score and the neutral encodings; default: the data's own sentences, with a warning.
+        eval_neutral_data: neutral sentences (DataFrame with a ``text`` column, a file holding one, or a
+            list of strings) for the utility score and the neutral encodings; default: the data's own
+            sentences, with a warning.
         eval_neutral_max_rows: cap on those sentences.
         decoder_eval_targets: ``{class: [words]}`` measured in decoder evaluation (default: each class's
             factual words in the data).
@@ -53,8 +56,14 @@ class TextPredictionTrainer(Trainer):
             column names of the merged layout (published names).
         hf_subset: configuration of a hub dataset.
         random_state: seed of drawn alternatives and of the automatic split (default: ``args.seed``).
+        max_counterfactuals_per_sentence: pair a sentence with up to this many different drawn
+            alternatives (one training row each; published option).
         mask_placeholder: the placeholder in the masked texts.
         n_features, evaluator_class, all_classes: as for :class:`~gradiend.Trainer`.
+        config: a :class:`~gradiend_text.config.TextPredictionConfig` holding the data options instead of
+            the arguments above (published form; giving both raises ValueError).
+        **kwargs: trainer attributes (``model_with_gradiend_cls``, ``img_format``, ``img_dpi``), as for
+            :class:`~gradiend.Trainer`.
     """
 
     MODALITY_NAME: ClassVar[str | None] = "text"
@@ -69,7 +78,7 @@ class TextPredictionTrainer(Trainer):
         args: TrainingArguments | None = None,
         training_args: TrainingArguments | None = None,
         tokenizer: PreTrainedTokenizerBase | str | None = None,
-        eval_neutral_data: pd.DataFrame | Sequence[str] | None = None,
+        eval_neutral_data: pd.DataFrame | Sequence[str] | str | os.PathLike[str] | None = None,
         eval_neutral_max_rows: int | None = None,
         decoder_eval_targets: Mapping[str, Sequence[str]] | None = None,
         masked_col: str | None = None,
@@ -80,11 +89,40 @@ class TextPredictionTrainer(Trainer):
         split_col: str | None = None,
         hf_subset: str | None = None,
         random_state: int | None = None,
+        max_counterfactuals_per_sentence: int = 1,
         mask_placeholder: str = MASK_PLACEHOLDER,
         n_features: int = 1,
         evaluator_class: type[Evaluator] | None = None,
         all_classes: Sequence[str] | None = None,
+        config: TextPredictionConfig | None = None,
+        **kwargs: Any,
     ) -> None:
+        if config is not None:
+            explicit = {
+                "run_id": run_id, "data": data, "target_classes": target_classes, "all_classes": all_classes,
+                "masked_col": masked_col, "label_col": label_col, "label_class_col": label_class_col,
+                "split_col": split_col, "alternative_col": alternative_col,
+                "alternative_class_col": alternative_class_col, "hf_subset": hf_subset,
+                "random_state": random_state, "decoder_eval_targets": decoder_eval_targets,
+                "eval_neutral_data": eval_neutral_data, "eval_neutral_max_rows": eval_neutral_max_rows,
+                "mask_placeholder": None if mask_placeholder == MASK_PLACEHOLDER else mask_placeholder,
+                "n_features": None if n_features == 1 else n_features,
+                "max_counterfactuals_per_sentence": (
+                    None if max_counterfactuals_per_sentence == 1 else max_counterfactuals_per_sentence
+                ),
+                **{k: v for k, v in kwargs.items() if k in ("img_format", "img_dpi")},
+            }  # fmt: skip
+            given = sorted(k for k, v in explicit.items() if v is not None)
+            if given:
+                raise ValueError(f"pass {given} either in config= or as arguments, not both")
+            if not isinstance(config, TextPredictionConfig):
+                raise TypeError(f"config must be a TextPredictionConfig, got {type(config).__name__}")
+            options = config.trainer_kwargs()
+            self.__init__(  # type: ignore[misc]
+                model, args=args, training_args=training_args, tokenizer=tokenizer,
+                evaluator_class=evaluator_class, **options, **kwargs,
+            )  # fmt: skip
+            return
         if data is None:
             raise ValueError("data is required: masked texts with their class and target word (see the docs)")
         if isinstance(model, str) and model in EMBEDDED_MODELS:
@@ -99,6 +137,7 @@ class TextPredictionTrainer(Trainer):
             n_features=n_features,
             evaluator_class=evaluator_class,
             all_classes=all_classes,
+            **kwargs,
         )
         self._tokenizer_spec = tokenizer
         self.tokenizer: PreTrainedTokenizerBase | None = None
@@ -121,6 +160,7 @@ class TextPredictionTrainer(Trainer):
             mask_placeholder=mask_placeholder,
             seed=seed,
             subset=hf_subset,
+            max_counterfactuals_per_sentence=max_counterfactuals_per_sentence,
         )
         self.target_classes = list(target_classes) if target_classes else data_classes(self.rows)
         self.seed = seed
@@ -153,6 +193,35 @@ class TextPredictionTrainer(Trainer):
             self.rows, tokenizer, self.objective, self.mask_placeholder, position_limit(loaded)
         )
         return loaded.eval()
+
+    @classmethod
+    def load_checkpoint_base_model(
+        cls, base_model_id: str, checkpoint_dir: str | os.PathLike[str]
+    ) -> nn.Module:
+        """The base model of a GRADIEND checkpoint (``ModelWithGradiend.from_pretrained(dir)`` alone).
+
+        The objective and dtype are those of the checkpoint's training_args.json (``"auto"`` without it).
+        """
+        from gradiend.arguments import dtype_name, to_torch_dtype
+        from gradiend.model.checkpoint import load_training_arguments
+
+        arguments = load_training_arguments(checkpoint_dir) or {}
+        if base_model_id in EMBEDDED_MODELS:
+            from gradiend.plugins.registry import resolve_reference
+
+            base_model_id = str(resolve_reference(EMBEDDED_MODELS[base_model_id])())
+        dtype_value = dtype_name(arguments.get("torch_dtype"))
+        model, _ = load_text_model(
+            base_model_id,
+            str(arguments.get("prediction_objective") or "auto"),
+            dtype=to_torch_dtype(dtype_value) if dtype_value else None,
+        )
+        return model.eval()
+
+    def is_decoder_only_model(self) -> bool:
+        """Whether the base model is trained as a causal LM (the resolved objective is ``clm``)."""
+        _, objective = self._ready()
+        return objective == "clm"
 
     def _ready(self) -> tuple[PreTrainedTokenizerBase, Objective]:
         self.base_model  # noqa: B018 - loads the model, its tokenizer and objective on first use

@@ -128,6 +128,14 @@ class ImageClassificationTrainer(Trainer):
         self._loaded = loaded
         return loaded.model.eval()
 
+    @classmethod
+    def load_checkpoint_base_model(cls, base_model_id: str, checkpoint_dir: object) -> nn.Module:
+        """The base model of a GRADIEND checkpoint (``ModelWithGradiend.from_pretrained(dir)`` alone)."""
+        if base_model_id == DEFAULT_MODEL:
+            cnn, _ = load_default_digits_model()
+            return cnn
+        return load_classifier(base_model_id).model.eval()
+
     def default_parameter_names(self, base_model: nn.Module) -> list[str]:
         """Every parameter except the classification head."""
         return backbone_parameter_names(base_model, num_classes=self.data.num_classes)

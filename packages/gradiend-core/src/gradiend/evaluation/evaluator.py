@@ -13,6 +13,7 @@ from torch import nn
 from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+from gradiend.evaluation.encoding import GradientEncoder
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
 from gradiend.utils.safe_paths import check_path_component, check_rewrite_target, mark_rewrite
 
@@ -64,6 +65,7 @@ class Evaluator:
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self.last_decoder_results: dict[str, dict[str, Any]] = {}
+        self._preloaded: dict[tuple[str, str, int | None], GradientEncoder] = {}
 
     # --- encoder -----------------------------------------------------------------------------------
 
@@ -80,16 +82,21 @@ class Evaluator:
         plot: bool = False,
         plot_kwargs: dict[str, Any] | None = None,
         executor: Executor | str | None = None,
+        pre_load_gradients: bool | None = None,
     ) -> dict[str, Any]:
         """Encode one gradient per test row (plus neutral rows) and compute the encoder metrics.
 
         The gradients are computed on ``executor`` (an Executor, ``"local"`` or ``"ray"``; default:
         ``args.executor``): an executor that runs work elsewhere gets one shard of rows per worker.
+        With ``pre_load_gradients`` (None: ``args.use_cached_gradients``) the per-row gradients are kept
+        in memory and later calls with the same split, source and size only re-encode them.
         """
         trainer = self.trainer
         pair = trainer.require_pair()
         if encoder_df is not None:
             frame = _as_encoder_df(encoder_df)
+        elif self._preload(pre_load_gradients) and neutral_data_df is None:
+            frame = self._encode_preloaded(model_with_gradiend, normalize_split(split), source, max_size)
         else:
             frame = self._encode(
                 model_with_gradiend, normalize_split(split), source, max_size, neutral_data_df, use_cache,
@@ -143,10 +150,34 @@ class Evaluator:
             cache.save_frame(key, frame)
         return frame
 
+    def _preload(self, pre_load_gradients: bool | None) -> bool:
+        if pre_load_gradients is None:
+            return self.trainer.args.use_cached_gradients
+        return bool(pre_load_gradients)
+
+    def _encode_preloaded(
+        self,
+        model_with_gradiend: ModelWithGradiend | None,
+        split: str,
+        source: str | None,
+        max_size: int | None,
+    ) -> pd.DataFrame:
+        """Encode with gradients kept from an earlier call of the same split, source and size."""
+        trainer = self.trainer
+        source = source or trainer.args.source
+        max_size = max_size or trainer.args.encoder_eval_max_size
+        key = (split, source, max_size)
+        encoder = self._preloaded.get(key)
+        if encoder is None:
+            rows = trainer.encoder_rows(split=split, max_size=max_size)
+            encoder = GradientEncoder(trainer, rows, source, cache_bytes=None)
+            self._preloaded[key] = encoder
+        return encoder.encode(model_with_gradiend or trainer.get_model())
+
     def _cache(self, use_cache: bool | None) -> Any:
         from gradiend.caching import ResultCache
 
-        enabled = self.trainer.args.use_cache if use_cache is None else use_cache
+        enabled = self.trainer.args.caches_results if use_cache is None else use_cache
         directory = self.trainer.experiment_dir
         if not enabled or directory is None:
             return None
@@ -292,29 +323,47 @@ class Evaluator:
         increase_target_probabilities: bool = True,
         output_dir: str | None = None,
         base_model: ModelWithGradiend | None = None,
+        metric_name: str | None = None,
+        decoder_kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        """Apply the selected ``theta += lr * decoder(f)`` and return (or save) the rewritten base model."""
+        """Apply the selected ``theta += lr * decoder(f)`` and return (or save) the rewritten base model.
+
+        ``metric_name`` names the summary entry to apply (default: each target class's own);
+        ``decoder_kwargs`` are the evaluate_decoder arguments of the grid run when no entry is at hand.
+        """
         trainer = self.trainer
         pair = trainer.require_pair()
         classes = [target_class] if isinstance(target_class, str) else list(target_class or [pair[0]])
+        if metric_name is not None and len(classes) != 1:
+            raise ValueError(
+                f"decoder_stats_metric_name={metric_name!r} selects one summary entry: pass one "
+                "target_class, "
+                f"not {classes}"
+            )
+        keys = {name: metric_name or name for name in classes}
         model = base_model or trainer.get_model()
         results = decoder_results
         if results is None:
             missing = [
                 c
                 for c in classes
-                if self._entry(self.last_decoder_results, c, increase_target_probabilities) is None
+                if decoder_kwargs
+                or self._entry(self.last_decoder_results, keys[c], increase_target_probabilities) is None
             ]
             if missing:
                 self.evaluate_decoder(
-                    target_class=missing, increase_target_probabilities=increase_target_probabilities
+                    **{
+                        "target_class": missing,
+                        "increase_target_probabilities": increase_target_probabilities,
+                        **(decoder_kwargs or {}),
+                    }
                 )
             results = self.last_decoder_results
         outputs = []
         for name in classes:
-            entry = self._entry(results, name, increase_target_probabilities)
+            entry = self._entry(results, keys[name], increase_target_probabilities)
             if entry is None:
-                raise KeyError(f"decoder results hold no entry for {name!r}; keys: {sorted(results)}")
+                raise KeyError(f"decoder results hold no entry for {keys[name]!r}; keys: {sorted(results)}")
             factor, rate = float(entry["feature_factor"]), float(entry["learning_rate"])
             if (
                 not increase_target_probabilities

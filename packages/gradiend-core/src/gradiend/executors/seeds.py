@@ -123,7 +123,7 @@ class SeedWork:
         model = self.trainer.create_model_with_gradiend(args=self.args)
         if self.model_with_gradiend_cls is not None:
             model = self.model_with_gradiend_cls(
-                model.base_model, model.gradiend, model.param_map, model.base_model_id
+                model.base_model, model.gradiend, model.param_map, model.base_model_id, model.metadata
             )
         if self.fingerprint is not None:
             model.metadata["fingerprint"] = self.fingerprint
@@ -134,13 +134,28 @@ class SeedWork:
             callbacks=self.callbacks, progress=self.progress, identity=self.identity,
         )  # fmt: skip
 
+    def selection_correlation(self, model: ModelWithGradiend) -> float | None:
+        """The seed's ``eval_correlation``: an encoder evaluation of its best model on the validation split.
+
+        At most ``seed_selection_eval_max_size`` rows per class (``encoder_eval_max_size`` when unset)
+        are encoded, here in this process; ``None`` when evaluation is off (``do_eval=False``) or the
+        convergence metric is the loss.
+        """
+        args = self.args
+        if not args.do_eval or args.eval_strategy == "no" or args.convergent_metric == "loss":
+            return None
+        cap = args.seed_selection_eval_max_size or args.encoder_eval_max_size
+        result = self.trainer.evaluator.evaluate_encoder(
+            model_with_gradiend=model, split="validation", max_size=cap, use_cache=False, executor="local"
+        )
+        correlation = result.get("correlation")
+        return None if correlation is None else float(correlation)
+
     def train_and_validate(self, seed: int, output_dir: str) -> SeedResult:
         """Train one seed of a multi-seed run; store its validation correlation with the checkpoint."""
         run = self.train(seed, output_dir)
-        evaluate = self.evaluation()
-        correlation = None
-        if evaluate is not None:
-            correlation = float(evaluate(run.model)["correlation"])
+        correlation = self.selection_correlation(run.model)
+        if correlation is not None:
             run.stats["eval_correlation"] = correlation
             run.model.save_pretrained(run.output_dir, training_stats=run.stats, arguments=self.args.to_dict())
         model = run.model if self.keep_models else None
@@ -183,13 +198,13 @@ def run_seed_waves(
     runs: dict[int, SeedRun] = {}
     with executor.pool(shipped, train_seed_item) as pool:
         index = 0
-        while index < args.max_seeds and _converged(records) < args.min_convergent_seeds:
+        while index < args.max_seeds and _converged(records) < args.seeds_to_converge:
             if args.seed + index in finished:
                 logger.info("seed %d already finished in an earlier run: reusing it", args.seed + index)
                 records.append(finished[args.seed + index])
                 index += 1
                 continue
-            need = args.min_convergent_seeds - _converged(records)
+            need = args.seeds_to_converge - _converged(records)
             wave = _wave(args, index, min(executor.workers, need), finished)
             index += len(wave)
             for result in _train_wave(pool, wave, args, seeds_dir):

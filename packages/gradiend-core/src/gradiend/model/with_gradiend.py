@@ -186,19 +186,23 @@ class ModelWithGradiend:
 
     @classmethod
     def from_pretrained(
-        cls, directory: PathLike, base_model: nn.Module, *, device: DeviceLike | None = None
+        cls, directory: PathLike, base_model: nn.Module | None = None, *, device: DeviceLike | None = None
     ) -> ModelWithGradiend:
-        """Load a checkpoint written by :meth:`save_pretrained` onto ``base_model``.
+        """Load a checkpoint written by :meth:`save_pretrained`, onto ``base_model`` when given.
 
-        The caller loads ``base_model`` from ``read_checkpoint_config(directory)["base_model_id"]``.
+        Without ``base_model`` the base model is loaded from the checkpoint's ``base_model_id`` through
+        the modality plugin recorded at save time (``metadata["modality"]``, e.g. ``"text"``).
         The GRADIEND network is placed on ``device`` (default: the base model's device).
 
         Raises:
-            CheckpointError: the directory is not a valid checkpoint, or the base model lacks a mapped
-                parameter or has a different shape for one.
+            CheckpointError: the directory is not a valid checkpoint, the base model lacks a mapped
+                parameter or has a different shape for one, or (without ``base_model``) the checkpoint
+                records no modality.
         """
         root = Path(directory)
         config = read_checkpoint_config(root)
+        if base_model is None:
+            base_model = load_recorded_base_model(root, config)
         tensors = load_safetensors(root / WEIGHTS_FILE)
         check_finite_tensors(tensors, root / WEIGHTS_FILE)
         gradiend = network_from_tensors(config["gradiend"], tensors, root / CONFIG_FILE)
@@ -215,4 +219,25 @@ class ModelWithGradiend:
         return model
 
 
-__all__ = ["ModelWithGradiend"]
+def load_recorded_base_model(directory: Path, config: Mapping[str, Any]) -> nn.Module:
+    """The base model a checkpoint names, loaded by the modality plugin recorded in its metadata."""
+    from gradiend.plugins.registry import get_registry
+
+    base_id = str(config["base_model_id"])
+    modality = (config.get("metadata") or {}).get("modality")
+    if not isinstance(modality, str):
+        raise CheckpointError(
+            f"{directory / CONFIG_FILE} records no modality (metadata['modality']), so its base model "
+            f"{base_id!r} cannot be loaded here: pass base_model=... to from_pretrained"
+        )
+    trainer_cls = get_registry().get(modality).trainer_class()
+    loader = getattr(trainer_cls, "load_checkpoint_base_model", None)
+    if loader is None:
+        raise CheckpointError(f"modality {modality!r} cannot load base models alone: pass base_model=...")
+    model = loader(base_id, directory)
+    if not isinstance(model, nn.Module):
+        raise CheckpointError(f"modality {modality!r} returned {type(model).__name__}, not a torch model")
+    return model
+
+
+__all__ = ["ModelWithGradiend", "load_recorded_base_model"]

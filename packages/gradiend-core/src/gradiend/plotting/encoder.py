@@ -182,7 +182,7 @@ def encodings(
 ) -> pd.DataFrame:
     """``encoder_df``, or the trainer's encodings of ``split`` when it is None."""
     if encoder_df is None:
-        return trainer.get_encodings(split, max_size, **encode_kwargs)
+        return trainer.get_encodings(split=split, max_size=max_size, **encode_kwargs)
     if encode_kwargs:
         raise TypeError(
             f"unexpected argument(s) {sorted(encode_kwargs)}: with encoder_df given nothing is encoded, and "

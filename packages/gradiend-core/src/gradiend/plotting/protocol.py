@@ -31,8 +31,8 @@ class PlottableTrainer(Protocol):
     def get_training_stats(self, model_path: str | None = None) -> dict[str, Any] | None:
         """The training.json of a trained model."""
 
-    def get_encodings(self, split: str = "test", max_size: int | None = None, **kwargs: Any) -> pd.DataFrame:
-        """The encoder DataFrame of a split."""
+    def get_encodings(self, model_path: str | None = None, **kwargs: Any) -> pd.DataFrame:
+        """The encoder DataFrame of a split (``split=``, ``max_size=`` keywords)."""
 
     def describe_rows(self, rows: pd.DataFrame) -> list[str]:
         """One human-readable description per row."""

@@ -59,25 +59,56 @@ def find_seed_report(
     model_path: str | os.PathLike[str] | None = None,
     seed_runs_dir: str | os.PathLike[str] | None = None,
 ) -> Path | None:
-    """Where training wrote ``seed_report.json`` (experiment dir, else seeds dir), or None."""
+    """Where training wrote ``seed_report.json``, or None.
+
+    The published place is the seeds directory (``seed_runs_dir``, else ``experiment_dir/seeds``);
+    runs of earlier versions of this project wrote it into the experiment directory, and runs without
+    an experiment directory into ``<model>_seeds``.
+    """
     candidates = []
-    if experiment_dir is not None:
-        candidates.append(Path(experiment_dir) / SEED_REPORT_FILE)
     if seed_runs_dir is not None:
         candidates.append(Path(seed_runs_dir) / SEED_REPORT_FILE)
+    if experiment_dir is not None:
+        candidates += [
+            Path(experiment_dir) / "seeds" / SEED_REPORT_FILE,
+            Path(experiment_dir) / SEED_REPORT_FILE,
+        ]
     if model_path is not None:
         model = Path(model_path)
-        candidates.append(model.parent / f"{model.name}_seeds" / SEED_REPORT_FILE)
+        candidates += [
+            model / "seeds" / SEED_REPORT_FILE,
+            model.parent / f"{model.name}_seeds" / SEED_REPORT_FILE,
+        ]
     return next((c for c in candidates if c.is_file()), None)
 
 
 def load_seed_report(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a ``seed_report.json``, checking that it lists seeds."""
+    """Read a ``seed_report.json`` in the published layout (a ``runs`` list).
+
+    A report of an earlier version of this project (a ``seeds`` list, ``n_converged``...) is returned
+    in the published layout.
+    """
     file = Path(path)
     report = read_json_file(file)  # a damaged file: CheckpointError naming it
-    if not isinstance(report, dict) or not isinstance(report.get("seeds"), list):
-        raise ValueError(f"{file} is not a seed report: it must be a JSON object with a 'seeds' list")
+    if isinstance(report, dict) and "runs" not in report and isinstance(report.get("seeds"), list):
+        report = _published_layout(report)
+    if not isinstance(report, dict) or not isinstance(report.get("runs"), list):
+        raise ValueError(f"{file} is not a seed report: it must be a JSON object with a 'runs' list")
     return report
+
+
+def _published_layout(old: dict[str, Any]) -> dict[str, Any]:
+    """A report of the earlier layout with the published key names."""
+    runs = list(old["seeds"])
+    return {
+        **old,
+        "runs": runs,
+        "seeds_tried": [r.get("seed") for r in runs],
+        "convergent_count": old.get("n_converged", sum(bool(r.get("converged")) for r in runs)),
+        "convergent_seeds": [r.get("seed") for r in runs if r.get("converged")],
+        "convergence_metric": old.get("convergent_metric"),
+        "threshold": old.get("convergent_score_threshold"),
+    }
 
 
 def seed_curves(
@@ -85,7 +116,7 @@ def seed_curves(
 ) -> list[SeedCurve]:
     """The curve of every seed in ``report`` (seed directories: as recorded, else beside the report)."""
     curves = []
-    for record in report["seeds"]:
+    for record in report["runs"]:
         seed = int(record["seed"])
         stats = _seed_stats(record, None if report_dir is None else Path(report_dir))
         best = record.get("best_step")
@@ -129,9 +160,9 @@ def seed_convergence_figure(
         top, bottom = figure.subplots(2, 1, sharex=True)
         for index, curve in enumerate(curves):
             _draw_seed(top, bottom, curve, series_color(index))
-        threshold = report.get("convergent_score_threshold")
+        threshold = report.get("threshold")
         if threshold is not None and math.isfinite(float(threshold)):
-            axis = bottom if report.get("convergent_metric") == "loss" else top
+            axis = bottom if report.get("convergence_metric") == "loss" else top
             axis.axhline(
                 float(threshold),
                 color=REFERENCE_COLOR,

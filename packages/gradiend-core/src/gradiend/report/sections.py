@@ -142,11 +142,12 @@ def seeds_section(run: RunFiles) -> ReportSection:
             r.get("best_step"),
             r.get("final_loss"),
         )
-        for r in report.get("seeds", [])
+        for r in report.get("runs", [])
     ]
     body = paragraph(
-        f"{report.get('n_converged')} of {len(rows)} seeds converged ({report.get('convergent_metric')} "
-        f"threshold {report.get('convergent_score_threshold')}); seed {best} was selected."
+        f"{report.get('convergent_count')} of {len(rows)} seeds converged "
+        f"({report.get('convergence_metric')} "
+        f"threshold {report.get('threshold')}); seed {best} was selected."
     )
     body += table(
         ["seed", "converged", "selected", "|r| (training)", "r (validation)", "best step", "final loss"], rows

@@ -72,6 +72,13 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
         source: str = "factual",
     ) -> pd.DataFrame:
         """Encode one gradient per row of ``split`` plus neutral rows (the modality's or ``neutral_data``)."""
+        rows = self.encoder_rows(split, max_size, neutral_data)
+        return encode_rows(self, model_with_gradiend, rows, source, executor=self.active_executor)
+
+    def encoder_rows(
+        self, split: str = "test", max_size: int | None = None, neutral_data: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The rows an encoder analysis encodes: the split's training rows, then neutral rows."""
         split = normalize_split(split)
         frames = [self.hook.gradiend_create_training_data(trainer=self, split=split, max_size=max_size)]
         neutral = (
@@ -81,8 +88,7 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
         )
         if neutral is not None and not neutral.empty:
             frames.append(_as_neutral(neutral))
-        rows = pd.concat(frames, ignore_index=True)
-        return encode_rows(self, model_with_gradiend, rows, source, executor=self.active_executor)
+        return pd.concat(frames, ignore_index=True)
 
 
 def _as_neutral(rows: pd.DataFrame) -> pd.DataFrame:

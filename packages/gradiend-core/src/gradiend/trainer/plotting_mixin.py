@@ -31,7 +31,7 @@ class PlottingMixin:
         show: bool | None = None,
         title: str | None = None,
         figsize: tuple[float, float] | None = None,
-        dpi: int = 150,
+        dpi: int | None = None,
     ) -> str:
         """Mean encoding per class, correlation and loss over training steps; returns the PNG path.
 
@@ -41,7 +41,13 @@ class PlottingMixin:
         from gradiend.plotting.training import plot_training_convergence
 
         return plot_training_convergence(
-            self, model_path=model_path, output=output, show=show, title=title, figsize=figsize, dpi=dpi
+            self,
+            model_path=model_path,
+            output=output,
+            show=show,
+            title=title,
+            figsize=figsize,
+            dpi=default_dpi(self, dpi),
         )
 
     def plot_encoder_distributions(
@@ -53,7 +59,7 @@ class PlottingMixin:
         title: str | None = None,
         target_and_neutral_only: bool = False,
         figsize: tuple[float, float] | None = None,
-        dpi: int = 150,
+        dpi: int | None = None,
         split: str = "test",
         max_size: int | None = None,
         **encode_kwargs: Any,
@@ -74,7 +80,7 @@ class PlottingMixin:
             title=title,
             target_and_neutral_only=target_and_neutral_only,
             figsize=figsize,
-            dpi=dpi,
+            dpi=default_dpi(self, dpi),
             split=split,
             max_size=max_size,
             **encode_kwargs,
@@ -124,7 +130,7 @@ class PlottingMixin:
         show: bool | None = None,
         title: str | None = None,
         figsize: tuple[float, float] | None = None,
-        dpi: int = 150,
+        dpi: int | None = None,
     ) -> str:
         """Target-probability change and utility over learning rate x feature factor; returns the PNG path.
 
@@ -135,7 +141,14 @@ class PlottingMixin:
         from gradiend.plotting.decoder import plot_decoder_grid
 
         return plot_decoder_grid(
-            self, grid, decoder_results, output=output, show=show, title=title, figsize=figsize, dpi=dpi
+            self,
+            grid,
+            decoder_results,
+            output=output,
+            show=show,
+            title=title,
+            figsize=figsize,
+            dpi=default_dpi(self, dpi),
         )
 
     def plot_seed_convergence(
@@ -146,7 +159,7 @@ class PlottingMixin:
         show: bool | None = None,
         title: str | None = None,
         figsize: tuple[float, float] | None = None,
-        dpi: int = 150,
+        dpi: int | None = None,
     ) -> str:
         """One convergence curve per seed of a multi-seed run, converged seeds marked; returns the PNG path.
 
@@ -156,7 +169,13 @@ class PlottingMixin:
         from gradiend.plotting.seeds import plot_seed_convergence
 
         return plot_seed_convergence(
-            self, seed_report, output=output, show=show, title=title, figsize=figsize, dpi=dpi
+            self,
+            seed_report,
+            output=output,
+            show=show,
+            title=title,
+            figsize=figsize,
+            dpi=default_dpi(self, dpi),
         )
 
     def report(
@@ -188,6 +207,14 @@ class PlottingMixin:
             split=split,
             max_size=max_size,
         )
+
+
+def default_dpi(trainer: object, dpi: int | None) -> int:
+    """``dpi`` when given, else the trainer's ``img_dpi`` (published TrainerConfig field), else 150."""
+    if dpi is not None:
+        return dpi
+    configured = getattr(trainer, "img_dpi", None)
+    return configured if isinstance(configured, int) else 150
 
 
 __all__ = ["PlottingMixin"]

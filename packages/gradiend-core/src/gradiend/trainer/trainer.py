@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 import torch
 from torch import nn
 
@@ -22,6 +21,8 @@ from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
 from gradiend.trainer.default_steps import CoreDefinitionSteps
 from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, check_hook_plugin, create_hook_relay
 from gradiend.trainer.plotting_mixin import PlottingMixin
+from gradiend.trainer.published_api import PublishedApiMixin
+from gradiend.trainer.seed_report_mixin import SeedReportMixin
 
 if TYPE_CHECKING:
     import pluggy
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 ModelSpec = str | nn.Module | ModelWithGradiend
 
 
-class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
+class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionSteps, ABC):
     """Abstract GRADIEND trainer; a modality subclass supplies the definition (data, losses, scores).
 
     Args:
@@ -48,6 +49,8 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         evaluator_class: evaluator to use (default :class:`~gradiend.evaluation.evaluator.Evaluator`).
         all_classes: every class in the data (inferred from the data when omitted).
         training_args: alias of ``args``.
+        **kwargs: trainer attributes to set (the published ``**kwargs``): only the names in
+            :attr:`ATTRIBUTE_KWARGS` (e.g. ``model_with_gradiend_cls``); any other name raises TypeError.
     """
 
     MODALITY_NAME: ClassVar[str | None] = None
@@ -64,6 +67,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         all_classes: Sequence[str] | None = None,
         *,
         training_args: TrainingArguments | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             target_classes=target_classes, run_id=run_id, n_features=n_features, all_classes=all_classes
@@ -90,6 +94,8 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         self._evaluator: Evaluator | None = None
         self._hook_manager = create_hook_relay()
         self.seed_runs: dict[int, ModelWithGradiend] | None = None
+        self.model_with_gradiend_cls: type[ModelWithGradiend] | None = None
+        self.set_attribute_kwargs(kwargs)
 
     def __str__(self) -> str:
         """One line naming the trainer, its base model and its pair."""
@@ -264,8 +270,9 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         )
         device = args.gradiend_device or model_device(self.base_model)
         gradiend.to(device)
+        metadata = {"modality": self.MODALITY_NAME} if self.MODALITY_NAME else {}
         return ModelWithGradiend(
-            self.base_model, gradiend, self.param_map, base_model_id=self.base_model_path
+            self.base_model, gradiend, self.param_map, base_model_id=self.base_model_path, metadata=metadata
         )
 
     def get_model(
@@ -297,7 +304,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         config = read_checkpoint_config(load_directory)
         base_id = str(config["base_model_id"])
         base = self.base_model if base_id == self.base_model_path else self.load_base_model(base_id)
-        cls = model_with_gradiend_cls or ModelWithGradiend
+        cls = model_with_gradiend_cls or self.model_with_gradiend_cls or ModelWithGradiend
         return cls.from_pretrained(load_directory, base_model=base, **kwargs)
 
     # --- devices ---------------------------------------------------------------------------------------
@@ -354,7 +361,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             self.args,
             output_dir or self.default_output_dir(),
             callbacks=callbacks,
-            model_with_gradiend_cls=model_with_gradiend_cls,
+            model_with_gradiend_cls=model_with_gradiend_cls or self.model_with_gradiend_cls,
             executor=executor,
         )
         self._model_path = result.output_dir
@@ -415,45 +422,11 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             self._evaluator = cls(self)
         return self._evaluator
 
-    def evaluate_encoder(
-        self, model_with_gradiend: ModelWithGradiend | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        """Encoder metrics (correlation, means by class and type, accuracy); see ``Evaluator``."""
-        return self.evaluator.evaluate_encoder(model_with_gradiend=model_with_gradiend, **kwargs)
-
-    def evaluate_decoder(self, **kwargs: Any) -> dict[str, Any]:
-        """Decoder grid and selection per class; see ``Evaluator.evaluate_decoder``."""
-        return self.evaluator.evaluate_decoder(**kwargs)
-
-    def evaluate(self, **kwargs: Any) -> dict[str, Any]:
-        """``{"encoder": evaluate_encoder(), "decoder": evaluate_decoder()}``."""
-        return {"encoder": self.evaluate_encoder(**kwargs), "decoder": self.evaluate_decoder()}
-
-    def encode(self, split: str = "test", max_size: int | None = None) -> list[float | list[float]]:
-        """Encoded values of the rows of ``split`` (training rows and neutral rows)."""
-        frame = self.get_encodings(split=split, max_size=max_size)
-        return [float(v) if not isinstance(v, list) else v for v in frame["encoded"]]
-
-    def get_encodings(self, split: str = "test", max_size: int | None = None, **kwargs: Any) -> pd.DataFrame:
-        """The encoder DataFrame (``encoded``, ``label``, ``feature_class``, ``type``, modality columns)."""
-        result = self.evaluate_encoder(split=split, max_size=max_size, return_df=True, **kwargs)
-        frame = result["encoder_df"]
-        assert isinstance(frame, pd.DataFrame)
-        return frame
-
-    def get_encoder_metrics(self, encoder_df: pd.DataFrame | None = None, **kwargs: Any) -> dict[str, Any]:
-        """Encoder metrics from ``encoder_df`` when given, else from (cached) evaluation."""
-        return self.evaluate_encoder(encoder_df=encoder_df, **kwargs)
-
     def get_training_stats(self, model_path: str | None = None) -> dict[str, Any] | None:
         """The training.json of a trained model (default: this trainer's model)."""
         from gradiend.model.checkpoint import load_training_stats
 
         return load_training_stats(model_path or self.model_path)
-
-    def rewrite_base_model(self, **kwargs: Any) -> Any:
-        """Apply the selected decoder update to the base model; see ``Evaluator.rewrite_base_model``."""
-        return self.evaluator.rewrite_base_model(**kwargs)
 
 
 def model_identifier(model: nn.Module) -> str:

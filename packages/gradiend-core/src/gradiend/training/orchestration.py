@@ -13,10 +13,11 @@ from gradiend.arguments import TrainingArguments
 from gradiend.executors.base import Executor
 from gradiend.executors.factory import executor_scope
 from gradiend.executors.seeds import SeedWork, run_seed_waves
+from gradiend.model.checkpoint import is_gradiend_checkpoint, load_training_stats, read_json_file
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.data_checks import check_training_rows
-from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs
+from gradiend.training.multi_seed import SeedRecord, conclude, prune_seed_dirs, seed_converged
 from gradiend.training.reuse import check_output_dir, finished_seeds, promote_checkpoint, recover_run_dirs
 from gradiend.utils.atomic import atomic_write_json
 from gradiend.utils.run_lock import LOCK_FILE, run_lock
@@ -49,6 +50,37 @@ def seeds_directory(trainer: Trainer, args: TrainingArguments, output_dir: str) 
     return out.parent / f"{out.name}_seeds"
 
 
+def run_met_convergence(trainer: Trainer, args: TrainingArguments, output_dir: str) -> bool:
+    """Whether the run saved at ``output_dir`` has ``min_convergent_seeds`` (at least one) converged seeds.
+
+    A multi-seed run is judged by its seed report's ``convergent_count``; a single-seed run by its
+    training.json.
+    """
+    required = args.min_convergent_seeds or 1
+    if args.max_seeds > 1:
+        report_path = seeds_directory(trainer, args, output_dir) / SEED_REPORT_NAME
+        if not report_path.is_file():
+            return False
+        report = read_json_file(report_path)
+        return int(report.get("convergent_count") or 0) >= required
+    stats = load_training_stats(output_dir) or {}
+    return required <= 1 and seed_converged(stats, args, trainer.require_pair())
+
+
+def _reusable_model(trainer: Trainer, args: TrainingArguments, output_dir: str, finished: bool) -> bool:
+    """Whether ``use_cache`` lets this run return the finished model at ``output_dir`` untrained.
+
+    ``True``: a finished model of the same run identity. ``"only_convergent"``: the same, and the run met
+    ``min_convergent_seeds``. ``"always"`` is handled before the identity check (any checkpoint).
+    """
+    if not finished or not args.use_cache:
+        return False
+    if args.use_cache == "only_convergent" and not run_met_convergence(trainer, args, output_dir):
+        logger.info("the model at %s did not meet min_convergent_seeds: training again", output_dir)
+        return False
+    return True
+
+
 def run_training(
     trainer: Trainer,
     args: TrainingArguments,
@@ -74,13 +106,19 @@ def run_training(
     )
     with run_lock(*lock):
         recover_run_dirs(output_dir, seeds_dir, SEED_REPORT_NAME)
+        if args.use_cache == "always" and is_gradiend_checkpoint(output_dir):
+            logger.warning(
+                "use_cache='always': reusing the model at %s without comparing its run identity", output_dir
+            )
+            model = trainer.load_model(output_dir, model_with_gradiend_cls=model_with_gradiend_cls)
+            return TrainingResult(output_dir=output_dir, model=model, seed_models={})
         finished_model = check_output_dir(output_dir, identity, args.overwrite_output_dir)
         finished = (
             finished_seeds(seeds_dir, args, pair, identity, args.overwrite_output_dir)
             if seeds_dir is not None
             else {}
         )
-        if finished_model and args.use_cache:
+        if _reusable_model(trainer, args, output_dir, finished_model):
             logger.info("reusing the trained model at %s (same run identity)", output_dir)
             model = trainer.load_model(output_dir, model_with_gradiend_cls=model_with_gradiend_cls)
             return TrainingResult(output_dir=output_dir, model=model, seed_models={})
@@ -109,12 +147,16 @@ def _run_multi_seed(
     finished: dict[int, SeedRecord],
 ) -> TrainingResult:
     pair = trainer.require_pair()
-    outcome = run_seed_waves(executor, work, seeds_dir, pair, finished)
+    pair = trainer.require_pair()
+    if args.use_cache == "always" and finished:
+        logger.info("use_cache='always': finishing from the saved seeds %s, training none", sorted(finished))
+        outcome = conclude([finished[seed] for seed in sorted(finished)], {}, args)
+    else:
+        outcome = run_seed_waves(executor, work, seeds_dir, pair, finished)
     promote_checkpoint(outcome.best.output_dir, output_dir, trainer.run_identity())
-    report = outcome.report(args)
+    report = outcome.report(args, pair)
     report["output_dir"] = output_dir
-    report_dir = Path(trainer.experiment_dir) if trainer.experiment_dir else seeds_dir
-    atomic_write_json(report_dir / SEED_REPORT_NAME, report)
+    atomic_write_json(seeds_dir / SEED_REPORT_NAME, report)
     prune_seed_dirs(outcome, args.saved_seed_runs)
     best_run = outcome.runs.get(outcome.best.seed)
     model = (
@@ -124,9 +166,17 @@ def _run_multi_seed(
     )
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
     logger.info(
-        "multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged})
+        "multi-seed: %s",
+        json.dumps({"best_seed": outcome.best.seed, "convergent_count": outcome.n_converged}),
     )
     return TrainingResult(output_dir=output_dir, model=model, seed_models=seed_models, seed_report=report)
 
 
-__all__ = ["SEED_REPORT_NAME", "TrainingResult", "finished_seeds", "run_training", "seeds_directory"]
+__all__ = [
+    "SEED_REPORT_NAME",
+    "TrainingResult",
+    "finished_seeds",
+    "run_met_convergence",
+    "run_training",
+    "seeds_directory",
+]

@@ -33,7 +33,7 @@ from gradiend.run_identity import (
     identity_differences,
     mismatch_message,
 )
-from gradiend.training.multi_seed import SeedRecord, seed_converged
+from gradiend.training.multi_seed import SeedRecord, record_from_stats
 from gradiend.utils.atomic import atomic_directory, atomic_write_json, recover_interrupted_writes
 
 if TYPE_CHECKING:
@@ -106,6 +106,9 @@ def finished_seeds(
 ) -> dict[int, SeedRecord]:
     """Seeds an earlier run of the same identity completed, with intact weights.
 
+    ``use_cache="always"`` takes every intact seed without comparing identities;
+    ``"only_convergent"`` only seeds that converged.
+
     Raises:
         RunIdentityError: a seed folder holds another run's seed (without ``overwrite``; with it the
             folder is deleted).
@@ -117,7 +120,9 @@ def finished_seeds(
         if not is_gradiend_checkpoint(directory):
             continue
         differences = identity_differences(stored_identity(directory), identity, for_seed=True)
-        if differences:
+        if differences and args.use_cache == "always":
+            logger.warning("use_cache='always': reusing %s without comparing its run identity", directory)
+        elif differences:
             if not overwrite:
                 raise RunIdentityError(mismatch_message(directory, differences))
             logger.warning("overwrite_output_dir=True: deleting the other run's seed %s", directory)
@@ -129,8 +134,9 @@ def finished_seeds(
             logger.warning("%s; this seed is trained again", error)
             continue
         record = _seed_record(directory, args, pair)
-        if record is not None:
-            records[record.seed] = record
+        if record is None or (args.use_cache == "only_convergent" and not record.converged):
+            continue
+        records[record.seed] = record
     return records
 
 
@@ -139,17 +145,8 @@ def _seed_record(directory: Path, args: TrainingArguments, pair: tuple[str, str]
     seed = stats.get("seed")
     if not isinstance(seed, int):
         return None
-    score = abs(float(stats.get("best_correlation") or 0.0))
-    return SeedRecord(
-        seed=seed,
-        output_dir=str(directory),
-        training_score=score,
-        eval_correlation=stats.get("eval_correlation"),
-        selection_score=abs(stats.get("eval_correlation") or score),
-        converged=seed_converged(stats, args, pair),
-        best_step=stats.get("best_step"),
-        mean_by_class=dict(stats.get("best_mean_by_class") or {}),
-        final_loss=stats.get("final_loss"),
+    return record_from_stats(
+        seed, str(directory), stats, args, pair, stats.get("eval_correlation"), trained=False
     )
 
 
@@ -158,7 +155,7 @@ def recover_run_dirs(output_dir: str | Path, seeds_dir: Path | None, report_name
     out = Path(output_dir)
     recover_interrupted_writes(out.parent, lambda name: name in {out.name, report_name})
     if seeds_dir is not None:
-        recover_interrupted_writes(seeds_dir, lambda name: bool(_SEED_DIR.match(name)))
+        recover_interrupted_writes(seeds_dir, lambda name: bool(_SEED_DIR.match(name)) or name == report_name)
 
 
 def promote_checkpoint(source: str, destination: str, identity: RunIdentity) -> None:

@@ -16,6 +16,7 @@ from gradiend.evaluation.encoding import GradientEncoder
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback, default_callbacks
 from gradiend.training.loop import EncoderEvaluation, run_training_loop, total_steps
+from gradiend.training.published_stats import published_blocks
 from gradiend.training.seeding import set_seed
 from gradiend.training.state import TrainingState
 from gradiend.training.step_checkpoints import StepCheckpointer
@@ -145,6 +146,7 @@ def train_seed(
         mwg = post_prune(mwg, args.post_prune_config)
         stats["post_prune"] = {"input_dim": mwg.param_map.size, **args.post_prune_config.model_dump()}
     stats["total_time"] = round(time.perf_counter() - start, 4)
+    stats.update(published_blocks(stats))
     mwg.save_pretrained(output_dir, training_stats=stats, arguments=args.to_dict())
     if checkpointer is not None:
         checkpointer.finish()

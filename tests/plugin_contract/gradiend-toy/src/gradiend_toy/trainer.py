@@ -78,15 +78,14 @@ class ToyTrainer(Trainer):
             return model
         if model == DEFAULT_MODEL_ID:
             return train_toy_mlp(self.data, seed=0)
-        directory = Path(model)
-        if not (directory / "config.json").is_file():
-            raise ValueError(
-                f"model must be {DEFAULT_MODEL_ID!r} or a directory saved by ToyTrainer, got {model!r}"
-            )
-        config = json.loads((directory / "config.json").read_text())
-        loaded = ToyMLP(**config)
-        loaded.load_state_dict(load_file(str(directory / "model.safetensors")))
-        return loaded.eval()
+        return load_saved_mlp(model)
+
+    @classmethod
+    def load_checkpoint_base_model(cls, base_model_id: str, checkpoint_dir: object) -> nn.Module:
+        """The base model of a GRADIEND checkpoint (``ModelWithGradiend.from_pretrained(dir)`` alone)."""
+        if base_model_id == DEFAULT_MODEL_ID:
+            return train_toy_mlp(make_toy_data(), seed=0)
+        return load_saved_mlp(base_model_id)
 
     def default_parameter_names(self, base_model: nn.Module) -> list[str]:
         """Every parameter except the classification head."""
@@ -154,3 +153,16 @@ class ToyTrainer(Trainer):
             predictions = base_model(self.data.features[index].to(device)).argmax(dim=-1)
             accuracy = float((predictions.cpu() == self.data.labels[index]).float().mean())
         return BaseModelScores(probabilities=probabilities, lms=accuracy)
+
+
+def load_saved_mlp(model: str) -> nn.Module:
+    """A ToyMLP saved by ``ToyTrainer.save_base_model``."""
+    directory = Path(model)
+    if not (directory / "config.json").is_file():
+        raise ValueError(
+            f"model must be {DEFAULT_MODEL_ID!r} or a directory saved by ToyTrainer, got {model!r}"
+        )
+    config = json.loads((directory / "config.json").read_text())
+    loaded = ToyMLP(**config)
+    loaded.load_state_dict(load_file(str(directory / "model.safetensors")))
+    return loaded.eval()
