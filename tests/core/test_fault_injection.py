@@ -297,7 +297,7 @@ def test_a_corrupt_seed_report_is_named(reference: tuple[Path, Path], tmp_path: 
     _, final = reference
     directory = tmp_path / "run"
     shutil.copytree(final, directory)
-    (directory / "seed_report.json").write_text('{"seeds": [')
+    (directory / "seeds" / "seed_report.json").write_text('{"seeds": [')
     trainer = ToyTrainer(target_classes=["a", "b"], args=_args(directory))
     with pytest.raises(CheckpointError, match=r"seed_report\.json is not valid JSON"):
         trainer.plot_seed_convergence(output=str(tmp_path / "seeds.png"))

@@ -4,6 +4,7 @@ evaluation keywords, Trainer(**kwargs) (issue #15)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import torch
 from gradiend_toy import ToyTrainer
 
 from gradiend import ModelWithGradiend, TrainingArguments, TrainingCallback
+from gradiend.run_identity import RunIdentityError
 from gradiend.testing import quick_arguments
 from gradiend.training.state import TrainingState
 
@@ -72,7 +74,9 @@ def _runs_again(tmp_path: Path, **overrides: object) -> int:
 def test_use_cache_true_reuses_only_a_model_of_the_same_inputs(tmp_path: Path) -> None:
     _trained(tmp_path, use_cache=True)
     assert _runs_again(tmp_path, use_cache=True) == 0
-    assert _runs_again(tmp_path, use_cache=True, learning_rate=2e-3) == 1, "other inputs: retrained"
+    with pytest.raises(RunIdentityError, match="learning_rate"):  # another run's result is never replaced
+        _runs_again(tmp_path, use_cache=True, learning_rate=2e-3)
+    assert _runs_again(tmp_path, use_cache=True, learning_rate=2e-3, overwrite_output_dir=True) == 1
 
 
 def test_use_cache_always_reuses_any_saved_model(tmp_path: Path) -> None:
@@ -99,7 +103,7 @@ def test_use_cache_always_finishes_from_saved_seeds_without_training(tmp_path: P
         target_classes=["a", "b"],
         args=args.with_overrides(use_cache="always", min_convergent_seeds=3, learning_rate=5e-3),
     )
-    (Path(tmp_path) / "model" / "config.json").unlink()  # the final model is gone: seeds decide
+    shutil.rmtree(Path(tmp_path) / "model")  # the final model is gone: the saved seeds decide
     again.train(callbacks=[counter])
     report = again.get_seed_report()
     assert report is not None
