@@ -18,29 +18,33 @@ from typing import Any
 import pandas as pd
 import torch
 
+from gradiend.arguments import OUTPUT_ONLY_ARGUMENTS
 from gradiend.utils.atomic import atomic_write_json
 
 logger = logging.getLogger(__name__)
 
 # Arguments that never change a result (paths, retention, execution engine, display).
-IRRELEVANT_ARGUMENTS: frozenset[str] = frozenset(
-    {
-        "experiment_dir",
-        "output_dir",
-        "use_cache",
-        "seed_runs_dir",
-        "saved_seed_runs",
-        "keep_seed_runs",
-        "fail_on_non_convergence",
-        "executor",
-        "ray_address",
-        "eval_batch_size",
-        "metadata",
-        "gradiend_device",
-        "save_strategy",
-        "save_steps",
-        "save_only_best",
-    }
+IRRELEVANT_ARGUMENTS: frozenset[str] = (
+    frozenset(
+        {
+            "experiment_dir",
+            "output_dir",
+            "use_cache",
+            "seed_runs_dir",
+            "saved_seed_runs",
+            "keep_seed_runs",
+            "fail_on_non_convergence",
+            "executor",
+            "ray_address",
+            "eval_batch_size",
+            "metadata",
+            "gradiend_device",
+            "save_strategy",
+            "save_steps",
+            "save_only_best",
+        }
+    )
+    | OUTPUT_ONLY_ARGUMENTS
 )
 
 

@@ -13,7 +13,11 @@ from torch import nn
 from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+from gradiend.evaluation.result_lines import log_decoder_selection, log_encoder_result, selected_rewrites
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
+from gradiend.model.card import record_card_results
+from gradiend.model.hub import write_rewritten_card
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.executors.base import Executor
@@ -95,6 +99,9 @@ class Evaluator:
                 executor,
             )  # fmt: skip
         metrics = compute_encoder_metrics(frame, pair)
+        log_encoder_result("given" if encoder_df is not None else split, metrics)
+        if encoder_df is None and model_with_gradiend is None and normalize_split(split) == "test":
+            record_card_results(trainer.model_path, held_out_correlation=float(metrics["correlation"]))
         if return_df:
             metrics["encoder_df"] = frame
         if plot:
@@ -241,6 +248,8 @@ class Evaluator:
             summary_metrics=summary_metrics,
         )
         self.last_decoder_results.update({k: v for k, v in results.items() if k != "grid"})
+        log_decoder_selection(results)
+        record_card_results(trainer.model_path, selected_rewrites=selected_rewrites(results))
         if plot:
             from gradiend.plotting.decoder import plot_decoder_grid
 
@@ -277,7 +286,9 @@ class Evaluator:
         from gradiend.executors.grid import GridWork, evaluate_grid
 
         with executor_scope(trainer.args, executor) as resolved:
-            grid = evaluate_grid(resolved, GridWork(self, model, eval_data, batch_size), factors, rates)
+            progress = progress_enabled(True, trainer.args.disable_tqdm)
+            work = GridWork(self, model, eval_data, batch_size, progress=progress)
+            grid = evaluate_grid(resolved, work, factors, rates)
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())
         return grid
@@ -325,9 +336,12 @@ class Evaluator:
             logger.info(
                 "rewrote the base model for %r: feature_factor %+g, learning_rate %g", name, factor, rate
             )
-            outputs.append(
-                self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
-            )
+            saved = self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
+            if isinstance(saved, str):
+                key = name if increase_target_probabilities else f"{name}_weaken"
+                rewrite = {**entry, "feature_factor": factor}
+                write_rewritten_card(saved, model.base_model_id, self.trainer.model_path, key, rewrite)
+            outputs.append(saved)
         return outputs[0] if isinstance(target_class, str) or target_class is None else outputs
 
     @staticmethod

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from gradiend.arguments import TrainingArguments
+from gradiend.logging import ensure_configured as ensure_logging_configured
 from gradiend.model.checkpoint import read_checkpoint_config
 from gradiend.model.gradiend import GradiendModel
 from gradiend.model.param_map import ParamMap
@@ -85,6 +86,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         self._evaluator: Evaluator | None = None
         self._hook_manager = create_hook_relay()
         self.seed_runs: dict[int, ModelWithGradiend] | None = None
+        ensure_logging_configured()  # the library's log lines are visible from the first use on
 
     def __str__(self) -> str:
         """One line naming the trainer, its base model and its pair."""
@@ -424,6 +426,17 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         from gradiend.model.checkpoint import load_training_stats
 
         return load_training_stats(model_path or self.model_path)
+
+    def push_to_hub(self, repo_id: str, folder: str | None = None, **kwargs: Any) -> str:
+        """Upload the trained GRADIEND (default) or ``folder`` (e.g. a rewritten model) with its card.
+
+        See :func:`gradiend.model.hub.push_to_hub` for the keyword arguments and the offline behaviour.
+        """
+        from gradiend.model.hub import push_to_hub
+
+        if folder is None and self._model_path is None:
+            raise ValueError("nothing to push yet: call train() first, or pass folder=")
+        return push_to_hub(folder or self.model_path, repo_id, **kwargs)
 
     def rewrite_base_model(self, **kwargs: Any) -> Any:
         """Apply the selected decoder update to the base model; see ``Evaluator.rewrite_base_model``."""

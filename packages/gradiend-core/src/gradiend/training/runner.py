@@ -18,6 +18,7 @@ from gradiend.training.callbacks import TrainingCallback, default_callbacks
 from gradiend.training.loop import EncoderEvaluation, run_training_loop, total_steps
 from gradiend.training.seeding import set_seed
 from gradiend.training.state import TrainingState
+from gradiend.training.tracking import tracking_callbacks
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -64,6 +65,12 @@ def make_encoder_evaluation(
         return compute_encoder_metrics(encoder.encode(model_with_gradiend), pair)
 
     return evaluate
+
+
+def training_data_size(rows: pd.DataFrame) -> dict[str, Any]:
+    """The number of training rows, in all and per feature class (for training.json and the model card)."""
+    counts = rows["feature_class"].astype(str).value_counts().sort_index()
+    return {"train_rows": len(rows), "rows_per_class": {str(k): int(v) for k, v in counts.items()}}
 
 
 def normalize_sign(model_with_gradiend: ModelWithGradiend, state: TrainingState) -> bool:
@@ -119,13 +126,18 @@ def train_seed(
     state = TrainingState(
         args=args, model_with_gradiend=mwg, max_steps=total_steps(args, len(dataset)), pair=pair
     )
-    all_callbacks = [*default_callbacks(args.eval_steps, do_eval), *(callbacks or [])]
+    all_callbacks = [
+        *default_callbacks(args.eval_steps, do_eval),
+        *tracking_callbacks(args, output_dir, seed),
+        *(callbacks or []),
+    ]
     run_training_loop(state, dataset, all_callbacks, evaluate, progress=progress)
     if state.best_state is not None:
         mwg.gradiend.load_state_dict(state.best_state)
     flipped = args.normalize_gradiend and normalize_sign(mwg, state)
     stats = state.to_stats()
     stats.update(seed=seed, sign_flipped=flipped, source=args.source, target=args.target)
+    stats["data"] = training_data_size(rows)
     if flipped and stats["best_correlation"] is not None:
         stats["best_correlation"] = -stats["best_correlation"]
         stats["best_mean_by_class"] = {k: -v for k, v in stats["best_mean_by_class"].items()}
@@ -136,7 +148,9 @@ def train_seed(
         stats["post_prune"] = {"input_dim": mwg.param_map.size, **args.post_prune_config.model_dump()}
     stats["total_time"] = round(time.perf_counter() - start, 4)
     mwg.save_pretrained(output_dir, training_stats=stats, arguments=args.to_dict())
-    logger.info(
+    for callback in all_callbacks:
+        callback.on_save(state, output_dir)
+    logger.debug(
         "seed %d: best |correlation| %.4f at step %s, saved to %s",
         seed,
         abs(stats["best_correlation"] or 0.0),
