@@ -20,7 +20,7 @@ def test_the_text_example_config_runs(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(tiny_clm.path, tmp_path / "models" / "tiny-clm")
     (tmp_path / "data").mkdir()
-    gender_template_frame(60, seed=3, classes=("he", "she"))[["masked", "label_class"]].to_csv(
+    gender_template_frame(60, seed=3, classes=("he", "she"))[["masked", "label", "label_class"]].to_csv(
         tmp_path / "data" / "he_she.csv", index=False
     )
     assert cli_main(["run", str(EXAMPLE)]) == 0
