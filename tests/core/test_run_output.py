@@ -68,8 +68,10 @@ def test_lines_are_visible_by_default_in_a_fresh_process(tmp_path: Path) -> None
     assert BAR_TEXT in result.stderr, "progress bars are on by default"
 
 
-def test_disable_tqdm_writes_no_progress_bar(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    os.environ.pop("TQDM_DISABLE", None)
+def test_disable_tqdm_writes_no_progress_bar(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
     _toy(tmp_path / "on", max_steps=20, eval_steps=10).train()
     shown = capfd.readouterr().err
     assert BAR_TEXT in shown, "control: without disable_tqdm the bar is drawn on stderr"
@@ -190,3 +192,18 @@ def test_summary_table_formats_the_standard_keys() -> None:
     assert "feature_factor -1, learning_rate 0.01 (strengthens 'she')" in table
     assert "0.070 -> 0.390" in table and "0.993 x base" in table and "6 m 41 s" in table
     assert "not" not in table.split("\n", 1)[1]
+
+
+def test_multi_seed_run_logs_one_line_per_seed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    trainer = _toy(tmp_path, max_steps=60, eval_steps=30, max_seeds=2, min_convergent_seeds=2)
+    with caplog.at_level(logging.INFO, logger="gradiend"):
+        trainer.train()
+    report = json.loads((tmp_path / "seed_report.json").read_text(encoding="utf-8"))
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("seed ")]
+    assert len(lines) == 2
+    for record, line in zip(report["seeds"], lines, strict=True):
+        assert line.startswith(f"seed {record['seed']}: best step {record['best_step']}, ")
+        assert f"validation correlation {record['eval_correlation']:+.4f}" in line
+        assert line.endswith("converged") and ("did not" in line) != record["converged"]
+    (summary,) = [r.getMessage() for r in caplog.records if "training finished" in r.getMessage()]
+    assert f"{report['n_converged']} of 2 seeds converged; selected seed {report['best_seed']}" in summary
