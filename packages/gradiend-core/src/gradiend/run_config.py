@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from gradiend.arguments import TrainingArguments
 from gradiend.strict_model import StrictModel, closest_names
@@ -187,9 +187,8 @@ def load_run_config(path: str | Path) -> RunConfig:
 
 
 def _public(results: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: v for k, v in results.items() if not isinstance(v, BaseModel) and k not in ("encoder_df", "grid")
-    }
+    """Results without the bulky parts (the encodings frame, the whole decoder grid)."""
+    return {k: v for k, v in results.items() if k not in ("encoder_df", "grid")}
 
 
 def execute_run_config(config: RunConfig) -> dict[str, Any]:

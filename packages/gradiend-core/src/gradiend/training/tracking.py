@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -216,8 +217,6 @@ class MLflowCallback(TrainingCallback):
 
 
 def _now_ms() -> int:
-    import time
-
     return int(time.time() * 1000)
 
 
