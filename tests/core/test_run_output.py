@@ -63,7 +63,10 @@ def test_lines_are_visible_by_default_in_a_fresh_process(tmp_path: Path) -> None
     ]
     summary = [line for line in result.stderr.splitlines() if "training finished" in line]
     assert len(summary) == 1
-    assert "1 of 1 seed converged" in summary[0]
+    assert (
+        f"selected seed 0 (best step {best_step}, correlation {float(correlation):.4f}, converged)"
+        in summary[0]
+    )
     assert f"model saved to {tmp_path / 'model'}" in summary[0]
     assert BAR_TEXT in result.stderr, "progress bars are on by default"
 
@@ -205,5 +208,9 @@ def test_multi_seed_run_logs_one_line_per_seed(tmp_path: Path, caplog: pytest.Lo
         assert line.startswith(f"seed {record['seed']}: best step {record['best_step']}, ")
         assert f"validation correlation {record['eval_correlation']:+.4f}" in line
         assert line.endswith("converged") and ("did not" in line) != record["converged"]
+    (outcome,) = [r.getMessage() for r in caplog.records if "seeds converged" in r.getMessage()]
+    expected = f"{report['n_converged']} of 2 seeds converged (min_convergent_seeds=2)"
+    assert outcome == f"{expected}; selected seed {report['best_seed']}"
     (summary,) = [r.getMessage() for r in caplog.records if "training finished" in r.getMessage()]
-    assert f"{report['n_converged']} of 2 seeds converged; selected seed {report['best_seed']}" in summary
+    assert f"selected seed {report['best_seed']} (best step" in summary
+    assert f"model saved to {tmp_path / 'model'}" in summary

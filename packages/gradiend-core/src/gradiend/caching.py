@@ -24,27 +24,24 @@ from gradiend.utils.atomic import atomic_write_json
 logger = logging.getLogger(__name__)
 
 # Arguments that never change a result (paths, retention, execution engine, display).
-IRRELEVANT_ARGUMENTS: frozenset[str] = (
-    frozenset(
-        {
-            "experiment_dir",
-            "output_dir",
-            "use_cache",
-            "seed_runs_dir",
-            "saved_seed_runs",
-            "keep_seed_runs",
-            "fail_on_non_convergence",
-            "executor",
-            "ray_address",
-            "eval_batch_size",
-            "metadata",
-            "gradiend_device",
-            "save_strategy",
-            "save_steps",
-            "save_only_best",
-        }
-    )
-    | OUTPUT_ONLY_ARGUMENTS
+IRRELEVANT_ARGUMENTS: frozenset[str] = frozenset(
+    {
+        "experiment_dir",
+        "output_dir",
+        "use_cache",
+        "seed_runs_dir",
+        "saved_seed_runs",
+        "keep_seed_runs",
+        "fail_on_non_convergence",
+        "executor",
+        "ray_address",
+        "eval_batch_size",
+        "metadata",
+        "gradiend_device",
+        "save_strategy",
+        "save_steps",
+        "save_only_best",
+    }
 )
 
 
@@ -136,8 +133,9 @@ class ResultCache:
 
 
 def relevant_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that change results (for fingerprints)."""
-    return {k: v for k, v in arguments.items() if k not in IRRELEVANT_ARGUMENTS}
+    """The arguments that change results (for fingerprints): not irrelevant, not output-only ones."""
+    ignored = IRRELEVANT_ARGUMENTS | OUTPUT_ONLY_ARGUMENTS
+    return {k: v for k, v in arguments.items() if k not in ignored}
 
 
 __all__ = [

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from gradiend.definition import BaseModelScores
-from gradiend.utils.progress import progress_bar
 
 if TYPE_CHECKING:
     from gradiend.model.with_gradiend import ModelWithGradiend
@@ -186,7 +186,7 @@ def evaluate_grid_points(
     model = model_with_gradiend.base_model
     param_map = model_with_gradiend.param_map
     results: dict[int, GridPoint] = {}
-    bar = progress_bar(total=len(points), desc="decoder grid", unit="point", enabled=progress)
+    bar = tqdm(total=len(points), desc="decoder grid", unit="point", disable=not progress)
     snapshot = param_map.snapshot(model)
     try:
         for factor, indexed in _group_by_factor(points):

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from gradiend.executors.base import Executor, split_groups
 from gradiend.gradients.compute import source_gradient
 from gradiend.model.param_map import ParamMap
-from gradiend.utils.progress import progress_bar
 
 if TYPE_CHECKING:
     from gradiend.definition import FeatureLearningDefinition
@@ -66,7 +66,7 @@ class ShardWork:
 
 def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
     """The gradient of each row of ``rows``, one at a time (never more than one in memory)."""
-    indices = progress_bar(range(len(rows)), desc="encoder gradients", enabled=progress, leave=False)
+    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not progress, leave=False)
     for i in indices:
         yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
 
@@ -102,7 +102,7 @@ def run_shards(
     shards = [rows.iloc[group] for group in split_groups(len(rows), executor.workers, None)]
     function = shard_gradients if keep_gradients else shard_encodings
     results = executor.map_with_setup(work, function, shards, group_size=1)
-    logger.debug(
+    logger.info(
         "computed %d per-example gradients in %d shard(s) on %r in %.2fs",
         len(rows), len(shards), executor, time.perf_counter() - start,
     )  # fmt: skip
@@ -199,7 +199,7 @@ class GradientEncoder:
         model_with_gradiend.base_model.eval()
         yield from row_gradients(self._work(model_with_gradiend), self.rows, progress=self.progress)
         elapsed = time.perf_counter() - start
-        logger.debug("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
+        logger.info("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
 
     def encode(self, model_with_gradiend: ModelWithGradiend) -> pd.DataFrame:
         """The rows with an ``encoded`` column (a float, or a list when latent_dim > 1)."""

@@ -13,11 +13,8 @@ from torch import nn
 from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
-from gradiend.evaluation.result_lines import log_decoder_selection, log_encoder_result, selected_rewrites
+from gradiend.evaluation.outcomes import note_decoder_selection, note_encoder_result, note_rewrite_saved
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
-from gradiend.model.card import record_card_results
-from gradiend.model.hub import write_rewritten_card
-from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.executors.base import Executor
@@ -99,9 +96,9 @@ class Evaluator:
                 executor,
             )  # fmt: skip
         metrics = compute_encoder_metrics(frame, pair)
-        log_encoder_result("given" if encoder_df is not None else split, metrics)
-        if encoder_df is None and model_with_gradiend is None and normalize_split(split) == "test":
-            record_card_results(trainer.model_path, held_out_correlation=float(metrics["correlation"]))
+        saved_model = encoder_df is None and model_with_gradiend is None
+        shown_split = normalize_split(split) if encoder_df is None else "given"
+        note_encoder_result(trainer.model_path, shown_split, metrics, saved_model=saved_model)
         if return_df:
             metrics["encoder_df"] = frame
         if plot:
@@ -248,8 +245,7 @@ class Evaluator:
             summary_metrics=summary_metrics,
         )
         self.last_decoder_results.update({k: v for k, v in results.items() if k != "grid"})
-        log_decoder_selection(results)
-        record_card_results(trainer.model_path, selected_rewrites=selected_rewrites(results))
+        note_decoder_selection(trainer.model_path, results)
         if plot:
             from gradiend.plotting.decoder import plot_decoder_grid
 
@@ -284,6 +280,7 @@ class Evaluator:
                 return DecoderGrid.from_dict(cached)
         from gradiend.executors.factory import executor_scope
         from gradiend.executors.grid import GridWork, evaluate_grid
+        from gradiend.utils.progress import progress_enabled
 
         with executor_scope(trainer.args, executor) as resolved:
             progress = progress_enabled(True, trainer.args.disable_tqdm)
@@ -340,7 +337,7 @@ class Evaluator:
             if isinstance(saved, str):
                 key = name if increase_target_probabilities else f"{name}_weaken"
                 rewrite = {**entry, "feature_factor": factor}
-                write_rewritten_card(saved, model.base_model_id, self.trainer.model_path, key, rewrite)
+                note_rewrite_saved(saved, model.base_model_id, self.trainer.model_path, key, rewrite)
             outputs.append(saved)
         return outputs[0] if isinstance(target_class, str) or target_class is None else outputs
 

@@ -20,7 +20,7 @@ from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.loop import EncoderEvaluation
 from gradiend.training.multi_seed import MultiSeedOutcome, SeedRecord, conclude, seed_record
-from gradiend.training.run_output import log_seed
+from gradiend.training.run_output import log_seed, log_seed_outcome
 from gradiend.training.runner import SeedRun, make_encoder_evaluation, train_seed, validation_rows
 from gradiend.training.seeding import set_seed
 
@@ -191,7 +191,9 @@ def run_seed_waves(
                 runs[run.seed] = run
                 records.append(seed_record(run, args, pair, result.eval_correlation))
                 log_seed(records[-1])
-    return conclude(records, runs, args)
+    outcome = conclude(records, runs, args)
+    log_seed_outcome(outcome, args)
+    return outcome
 
 
 def _train_wave(

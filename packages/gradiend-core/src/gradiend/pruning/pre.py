@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from gradiend.executors.base import Executor, split_groups
 from gradiend.gradients.compute import source_gradient
@@ -26,7 +27,7 @@ from gradiend.gradients.dataset import single_class_batches
 from gradiend.model.param_map import ParamMap
 from gradiend.pruning.config import PrePruneConfig
 from gradiend.pruning.topk import select_dimensions
-from gradiend.utils.progress import progress_bar, progress_enabled
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -58,7 +59,7 @@ def class_gradient_sums(work: ImportanceWork, batches: Sequence[pd.DataFrame]) -
     base_model = work.trainer.base_model
     params = work.param_map.parameters(base_model)
     sums: ClassSums = {}
-    for batch in progress_bar(batches, desc="pre-prune gradients", leave=False, enabled=work.progress):
+    for batch in tqdm(batches, desc="pre-prune gradients", leave=False, disable=not work.progress):
         losses = work.trainer.compute_losses(base_model, batch)
         gradient = source_gradient(losses, params, work.param_map, work.source)
         _accumulate(sums, str(batch["feature_class"].iloc[0]), gradient, 1)
@@ -98,12 +99,8 @@ def gradient_importance(
     seed = config.seed if config.seed is not None else args.seed
     batches = single_class_batches(rows, config.batch_size, seed)[: config.n_samples]
     if executor is None or executor.in_process:
-        sums = class_gradient_sums(
-            ImportanceWork(
-                trainer, param_map, config.source, progress=progress_enabled(True, args.disable_tqdm)
-            ),
-            batches,
-        )
+        bars = progress_enabled(True, args.disable_tqdm)
+        sums = class_gradient_sums(ImportanceWork(trainer, param_map, config.source, progress=bars), batches)
     else:
         shards = [[batches[i] for i in group] for group in split_groups(len(batches), executor.workers, None)]
         work = ImportanceWork(trainer, param_map, config.source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from abc import ABC
 from collections.abc import Sequence
 from pathlib import Path
@@ -318,7 +319,10 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         Returns the trainer, or ``{seed: ModelWithGradiend}`` when ``keep_seed_runs`` is set.
         """
         from gradiend.training.orchestration import run_training
+        from gradiend.training.run_output import announce_training, prepare_run_output
+        from gradiend.utils.progress import progress_enabled
 
+        started = time.perf_counter()
         if isinstance(executor, str):
             training_args_overrides["executor"] = executor
             executor = None
@@ -326,14 +330,17 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             self._training_args = self.args.with_overrides(**training_args_overrides)
         if model is not None:
             self._reset_model(model)
+        prepare_run_output(self.args)
         result = run_training(
             self,
             self.args,
             output_dir or self.default_output_dir(),
             callbacks=callbacks,
             model_with_gradiend_cls=model_with_gradiend_cls,
+            progress=progress_enabled(True, self.args.disable_tqdm),
             executor=executor,
         )
+        announce_training(result.output_dir, self.args, self.require_pair(), started)
         self._model_path = result.output_dir
         self._model_with_gradiend = result.model
         self._evaluator = None

@@ -9,13 +9,13 @@ from typing import Any
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from gradiend.arguments import TrainingArguments
 from gradiend.gradients.dataset import GradientBatch, GradientTrainingDataset
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.state import Evaluation, TrainingState
-from gradiend.utils.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,8 @@ def run_training_loop(
     if state.should_evaluate and evaluate is not None:
         _evaluate(state, evaluate, callbacks)
     batches = _batches(dataset, state)
-    bar = progress_bar(
-        total=state.max_steps, desc="GRADIEND training", unit="step", enabled=progress, leave=False
+    bar = tqdm(
+        total=state.max_steps, desc="GRADIEND training", unit="step", disable=not progress, leave=False
     )
     try:
         while state.step < state.max_steps and not state.should_stop:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradiend.arguments import OUTPUT_ONLY_ARGUMENTS, TrainingArguments
+from gradiend.arguments import TrainingArguments
 from gradiend.executors.base import Executor
 from gradiend.executors.factory import EXECUTION_ARGUMENTS, executor_scope
 from gradiend.executors.seeds import SeedWork, run_seed_waves
@@ -23,9 +23,7 @@ from gradiend.model.checkpoint import (
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.multi_seed import SeedRecord, prune_seed_dirs, seed_converged
-from gradiend.training.run_output import announce_single_seed, log_run_summary, prepare_run_output
 from gradiend.utils.atomic import atomic_directory, atomic_write_json
-from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -87,8 +85,7 @@ def finished_seeds(seeds_dir: Path, args: TrainingArguments, pair: tuple[str, st
 
 def _result_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """Arguments without those that only choose where work runs (so resume works across executors)."""
-    ignored = EXECUTION_ARGUMENTS | OUTPUT_ONLY_ARGUMENTS
-    return {k: v for k, v in arguments.items() if k not in ignored}
+    return {k: v for k, v in arguments.items() if k not in EXECUTION_ARGUMENTS}
 
 
 def copy_checkpoint(source: str, destination: str) -> None:
@@ -124,9 +121,6 @@ def run_training(
     Several seeds, and the pre-prune gradients, run on ``executor`` (default: the one ``args.executor``
     names); one seed runs here.
     """
-    started = time.perf_counter()
-    prepare_run_output(args)
-    progress = progress and progress_enabled(True, args.disable_tqdm)
     fingerprint = trainer.cache_fingerprint() if args.use_cache else None
     if fingerprint is not None:
         cached = cached_model(trainer, output_dir, fingerprint)
@@ -141,10 +135,8 @@ def run_training(
         )  # fmt: skip
         if args.max_seeds == 1:
             run = work.train(args.seed, output_dir)
-            record = announce_single_seed(run, args, trainer.require_pair())
-            log_run_summary(output_dir, [record], record, started)
             return TrainingResult(output_dir=output_dir, model=run.model, seed_models={run.seed: run.model})
-        return _run_multi_seed(trainer, args, output_dir, work, resolved, started=started)
+        return _run_multi_seed(trainer, args, output_dir, work, resolved)
 
 
 def _run_multi_seed(
@@ -153,8 +145,6 @@ def _run_multi_seed(
     output_dir: str,
     work: SeedWork,
     executor: Executor,
-    *,
-    started: float | None = None,
 ) -> TrainingResult:
     pair = trainer.require_pair()
     seeds_dir = seeds_directory(trainer, args, output_dir)
@@ -173,7 +163,9 @@ def _run_multi_seed(
         else trainer.load_model(output_dir, model_with_gradiend_cls=work.model_with_gradiend_cls)
     )
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
-    log_run_summary(output_dir, outcome.records, outcome.best, started or time.perf_counter())
+    logger.info(
+        "multi-seed: %s", json.dumps({"best_seed": outcome.best.seed, "n_converged": outcome.n_converged})
+    )
     return TrainingResult(output_dir=output_dir, model=model, seed_models=seed_models, seed_report=report)
 
 

@@ -1,18 +1,14 @@
-"""Progress bars: one place that decides whether a tqdm bar is shown.
+"""Progress bars: the one helper that decides whether a tqdm bar is shown.
 
 A bar is shown unless the caller turned it off (``progress=False``, ``TrainingArguments(disable_tqdm=True)``)
 or the ``TQDM_DISABLE`` environment variable is set to a true value (``1``, ``true``, ``yes``, ``on``).
+Every place that starts work with bars (``train()``, pre-pruning, encoder analysis, the decoder grid)
+asks :func:`progress_enabled` and passes the answer down as ``progress=``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import Any, TypeVar
-
-from tqdm.auto import tqdm
-
-T = TypeVar("T")
 
 TQDM_DISABLE_ENV = "TQDM_DISABLE"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -37,9 +33,4 @@ def progress_enabled(requested: bool = True, disable_tqdm: bool | None = None) -
     return requested and not disable_tqdm and not disabled_by_environment()
 
 
-def progress_bar(iterable: Iterable[T] | None = None, *, enabled: bool = True, **kwargs: Any) -> tqdm:
-    """A ``tqdm.auto`` bar over ``iterable`` (or a manual one), hidden as :func:`progress_enabled` says."""
-    return tqdm(iterable, disable=not progress_enabled(enabled), **kwargs)
-
-
-__all__ = ["TQDM_DISABLE_ENV", "disabled_by_environment", "progress_bar", "progress_enabled"]
+__all__ = ["TQDM_DISABLE_ENV", "disabled_by_environment", "progress_enabled"]

@@ -1,10 +1,18 @@
-"""The INFO log lines of evaluations: the held-out correlation and the selected rewrite."""
+"""What an evaluation leaves behind: INFO log lines and the results of the model card.
+
+The held-out correlation and the selected rewrites are logged (``gradiend`` logger) and, when the
+evaluated model is the trainer's saved GRADIEND, added to its model card; a rewritten base model saved
+to a folder gets its own card.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from typing import Any
+
+from gradiend.model.card import record_card_results
+from gradiend.model.hub import write_rewritten_card
 
 logger = logging.getLogger(__name__)
 
@@ -63,4 +71,33 @@ def selected_rewrites(results: Mapping[str, Any]) -> dict[str, dict[str, float]]
     return chosen
 
 
-__all__ = ["log_decoder_selection", "log_encoder_result", "selected_rewrites"]
+def note_encoder_result(
+    model_path: str, split: str, metrics: Mapping[str, Any], *, saved_model: bool
+) -> None:
+    """Log an encoder evaluation; a test-split result of the saved model goes into its card."""
+    log_encoder_result(split, metrics)
+    if saved_model and split == "test":
+        record_card_results(model_path, held_out_correlation=float(metrics["correlation"]))
+
+
+def note_decoder_selection(model_path: str, results: Mapping[str, Any]) -> None:
+    """Log the selected rewrites and add them to the card of the saved GRADIEND at ``model_path``."""
+    log_decoder_selection(results)
+    record_card_results(model_path, selected_rewrites=selected_rewrites(results))
+
+
+def note_rewrite_saved(
+    directory: str, base_model_id: str, gradiend_dir: str, key: str, rewrite: Mapping[str, Any]
+) -> None:
+    """Write the card of a rewritten base model saved to ``directory``."""
+    write_rewritten_card(directory, base_model_id, gradiend_dir, key, rewrite)
+
+
+__all__ = [
+    "log_decoder_selection",
+    "log_encoder_result",
+    "note_decoder_selection",
+    "note_encoder_result",
+    "note_rewrite_saved",
+    "selected_rewrites",
+]
