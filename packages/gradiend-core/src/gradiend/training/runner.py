@@ -18,7 +18,6 @@ from gradiend.training.callbacks import TrainingCallback, default_callbacks
 from gradiend.training.loop import EncoderEvaluation, run_training_loop, total_steps
 from gradiend.training.seeding import set_seed
 from gradiend.training.state import TrainingState
-from gradiend.training.tracking import tracking_callbacks
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -108,6 +107,9 @@ def train_seed(
     set_seed(seed)
     mwg = model_with_gradiend or trainer.create_model_with_gradiend(args=args)
     pair = trainer.require_pair()
+    from gradiend.training.tracking import tracking_callbacks  # the report_to trackers of this seed
+
+    callbacks = [*(callbacks or []), *tracking_callbacks(args, output_dir, seed)]
     rows = trainer.hook.gradiend_create_training_data(
         trainer=trainer, split="train", max_size=args.train_max_size
     )
@@ -126,11 +128,7 @@ def train_seed(
     state = TrainingState(
         args=args, model_with_gradiend=mwg, max_steps=total_steps(args, len(dataset)), pair=pair
     )
-    all_callbacks = [
-        *default_callbacks(args.eval_steps, do_eval),
-        *tracking_callbacks(args, output_dir, seed),
-        *(callbacks or []),
-    ]
+    all_callbacks = [*default_callbacks(args.eval_steps, do_eval), *(callbacks or [])]
     run_training_loop(state, dataset, all_callbacks, evaluate, progress=progress)
     if state.best_state is not None:
         mwg.gradiend.load_state_dict(state.best_state)
@@ -148,8 +146,6 @@ def train_seed(
         stats["post_prune"] = {"input_dim": mwg.param_map.size, **args.post_prune_config.model_dump()}
     stats["total_time"] = round(time.perf_counter() - start, 4)
     mwg.save_pretrained(output_dir, training_stats=stats, arguments=args.to_dict())
-    for callback in all_callbacks:
-        callback.on_save(state, output_dir)
     logger.debug(
         "seed %d: best |correlation| %.4f at step %s, saved to %s",
         seed,
@@ -157,6 +153,8 @@ def train_seed(
         stats["best_step"],
         output_dir,
     )
+    for callback in all_callbacks:
+        callback.on_save(state, output_dir)
     return SeedRun(seed=seed, output_dir=output_dir, model=mwg, stats=stats)
 
 
