@@ -327,10 +327,4 @@ class TrainingArguments(StrictModel):
         return updated
 
 
-__all__ = [
-    "DEFAULT_DECODER_LRS",
-    "OUTPUT_ONLY_ARGUMENTS",
-    "TrainingArguments",
-    "dtype_name",
-    "to_torch_dtype",
-]
+__all__ = ["DEFAULT_DECODER_LRS", "TrainingArguments", "dtype_name", "to_torch_dtype"]

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from gradiend.executors.base import Executor, split_groups
 from gradiend.gradients.compute import source_gradient
 from gradiend.model.param_map import ParamMap
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.definition import FeatureLearningDefinition
@@ -65,8 +66,13 @@ class ShardWork:
 
 
 def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
-    """The gradient of each row of ``rows``, one at a time (never more than one in memory)."""
-    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not progress, leave=False)
+    """The gradient of each row of ``rows``, one at a time (never more than one in memory).
+
+    The bar is shown when ``progress`` is set, unless the trainer's ``disable_tqdm`` or ``TQDM_DISABLE``
+    turns it off.
+    """
+    bars = progress_enabled(progress, getattr(getattr(work.definition, "args", None), "disable_tqdm", None))
+    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not bars, leave=False)
     for i in indices:
         yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
 

@@ -13,7 +13,6 @@ from torch import nn
 from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
-from gradiend.evaluation.outcomes import note_decoder_selection, note_encoder_result, note_rewrite_saved
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
 
 if TYPE_CHECKING:
@@ -96,6 +95,8 @@ class Evaluator:
                 executor,
             )  # fmt: skip
         metrics = compute_encoder_metrics(frame, pair)
+        from gradiend.evaluation.outcomes import note_encoder_result
+
         saved_model = encoder_df is None and model_with_gradiend is None
         shown_split = normalize_split(split) if encoder_df is None else "given"
         note_encoder_result(trainer.model_path, shown_split, metrics, saved_model=saved_model)
@@ -245,6 +246,8 @@ class Evaluator:
             summary_metrics=summary_metrics,
         )
         self.last_decoder_results.update({k: v for k, v in results.items() if k != "grid"})
+        from gradiend.evaluation.outcomes import note_decoder_selection
+
         note_decoder_selection(trainer.model_path, results)
         if plot:
             from gradiend.plotting.decoder import plot_decoder_grid
@@ -335,6 +338,8 @@ class Evaluator:
             )
             saved = self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
             if isinstance(saved, str):
+                from gradiend.evaluation.outcomes import note_rewrite_saved
+
                 key = name if increase_target_probabilities else f"{name}_weaken"
                 rewrite = {**entry, "feature_factor": factor}
                 note_rewrite_saved(saved, model.base_model_id, self.trainer.model_path, key, rewrite)

@@ -13,10 +13,8 @@ import pluggy
 from gradiend.definition import FeatureLearningDefinition, normalize_split
 from gradiend.evaluation.encoding import encode_rows
 from gradiend.gradients.dataset import GradientTrainingDataset
-from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
-    from gradiend.arguments import TrainingArguments
     from gradiend.executors.base import Executor
     from gradiend.model.with_gradiend import ModelWithGradiend
 
@@ -25,12 +23,6 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     """Implements ``create_gradient_training_dataset`` and ``_analyze_encoder`` for every modality."""
 
     _active_executor: Executor | None = None
-
-    if TYPE_CHECKING:
-
-        @property
-        def args(self) -> TrainingArguments:
-            """The run's arguments (the Trainer defines them)."""
 
     @property
     def active_executor(self) -> Executor | None:
@@ -90,10 +82,7 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
         if neutral is not None and not neutral.empty:
             frames.append(_as_neutral(neutral))
         rows = pd.concat(frames, ignore_index=True)
-        progress = progress_enabled(True, self.args.disable_tqdm)
-        return encode_rows(
-            self, model_with_gradiend, rows, source, progress=progress, executor=self.active_executor
-        )
+        return encode_rows(self, model_with_gradiend, rows, source, executor=self.active_executor)
 
 
 def _as_neutral(rows: pd.DataFrame) -> pd.DataFrame:
