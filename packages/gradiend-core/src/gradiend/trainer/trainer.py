@@ -72,6 +72,7 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         if args is not None and training_args is not None:
             raise ValueError("pass the arguments once: either args= or training_args=, not both")
         self.training_args = args if args is not None else training_args
+        ensure_logging_configured()  # the library's log lines are visible from the first use on
         if not isinstance(model, (str, Path, nn.Module, ModelWithGradiend)):
             raise TypeError(
                 f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}"
@@ -87,7 +88,6 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         self._evaluator: Evaluator | None = None
         self._hook_manager = create_hook_relay()
         self.seed_runs: dict[int, ModelWithGradiend] | None = None
-        ensure_logging_configured()  # the library's log lines are visible from the first use on
 
     def __str__(self) -> str:
         """One line naming the trainer, its base model and its pair."""
@@ -337,8 +337,8 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
             output_dir or self.default_output_dir(),
             callbacks=callbacks,
             model_with_gradiend_cls=model_with_gradiend_cls,
-            progress=progress_enabled(True, self.args.disable_tqdm),
             executor=executor,
+            progress=progress_enabled(True, self.args.disable_tqdm),
         )
         announce_training(result.output_dir, self.args, self.require_pair(), started)
         self._model_path = result.output_dir
@@ -357,6 +357,17 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
 
     def post_training(self) -> None:
         """Hook for subclasses: runs after ``train()``; the default does nothing."""
+
+    def push_to_hub(self, repo_id: str, folder: str | None = None, **kwargs: Any) -> str:
+        """Upload the trained GRADIEND (default) or ``folder`` (e.g. a rewritten model) with its card.
+
+        See :func:`gradiend.model.hub.push_to_hub` for the keyword arguments and the offline behaviour.
+        """
+        from gradiend.model.hub import push_to_hub
+
+        if folder is None and self._model_path is None:
+            raise ValueError("nothing to push yet: call train() first, or pass folder=")
+        return push_to_hub(folder or self.model_path, repo_id, **kwargs)
 
     def pre_prune(
         self, pre_cfg: PrePruneConfig | None = None, executor: Executor | str | None = None
@@ -433,17 +444,6 @@ class Trainer(PlottingMixin, CoreDefinitionSteps, ABC):
         from gradiend.model.checkpoint import load_training_stats
 
         return load_training_stats(model_path or self.model_path)
-
-    def push_to_hub(self, repo_id: str, folder: str | None = None, **kwargs: Any) -> str:
-        """Upload the trained GRADIEND (default) or ``folder`` (e.g. a rewritten model) with its card.
-
-        See :func:`gradiend.model.hub.push_to_hub` for the keyword arguments and the offline behaviour.
-        """
-        from gradiend.model.hub import push_to_hub
-
-        if folder is None and self._model_path is None:
-            raise ValueError("nothing to push yet: call train() first, or pass folder=")
-        return push_to_hub(folder or self.model_path, repo_id, **kwargs)
 
     def rewrite_base_model(self, **kwargs: Any) -> Any:
         """Apply the selected decoder update to the base model; see ``Evaluator.rewrite_base_model``."""
