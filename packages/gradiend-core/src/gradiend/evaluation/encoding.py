@@ -108,7 +108,7 @@ def run_shards(
     shards = [rows.iloc[group] for group in split_groups(len(rows), executor.workers, None)]
     function = shard_gradients if keep_gradients else shard_encodings
     results = executor.map_with_setup(work, function, shards, group_size=1)
-    logger.info(
+    logger.debug(
         "computed %d per-example gradients in %d shard(s) on %r in %.2fs",
         len(rows), len(shards), executor, time.perf_counter() - start,
     )  # fmt: skip
@@ -205,7 +205,7 @@ class GradientEncoder:
         model_with_gradiend.base_model.eval()
         yield from row_gradients(self._work(model_with_gradiend), self.rows, progress=self.progress)
         elapsed = time.perf_counter() - start
-        logger.info("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
+        logger.debug("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
 
     def encode(self, model_with_gradiend: ModelWithGradiend) -> pd.DataFrame:
         """The rows with an ``encoded`` column (a float, or a list when latent_dim > 1)."""

@@ -22,10 +22,14 @@ def _signed(value: float | None) -> str:
 
 
 def log_encoder_result(split: str, metrics: Mapping[str, Any]) -> None:
-    """One line for an encoder evaluation: correlation on ``split`` and the class means."""
+    """One line for an encoder evaluation: correlation on ``split`` and the class means.
+
+    INFO for the held-out test split, DEBUG for others (validation evaluations run once per seed).
+    """
     means = metrics.get("mean_by_class") or {}
     shown = ", ".join(f"{name} {float(value):+.3f}" for name, value in means.items())
-    logger.info(
+    logger.log(
+        logging.INFO if split == "test" else logging.DEBUG,
         "encoder on the %s split (%s rows): correlation %s; mean encoding by class: %s",
         split,
         metrics.get("n_samples", "?"),
