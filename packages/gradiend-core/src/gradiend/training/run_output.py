@@ -82,7 +82,7 @@ def log_seed_outcome(outcome: MultiSeedOutcome, args: TrainingArguments) -> None
     """After the seeds of a multi-seed run: how many converged and which was selected (INFO)."""
     count = len(outcome.records)
     logger.info(
-        "%d of %d seed%s converged (min_convergent_seeds=%d); selected seed %d",
+        "%d of %d seed%s converged (min_convergent_seeds=%s); selected seed %d",
         outcome.n_converged,
         count,
         "s" if count != 1 else "",
