@@ -98,7 +98,7 @@ def test_save_load_round_trip_reproduces_encodings(
     out = model.save_pretrained(tmp_path / "ckpt", training_stats={"best_step": 5}, arguments={"lr": 1e-3})
     assert out == tmp_path / "ckpt"
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["config.json", "model.safetensors", "training.json", "training_args.json"]
+    assert files == ["README.md", "config.json", "model.safetensors", "training.json", "training_args.json"]
     config = json.loads((out / "config.json").read_text())
     assert config["format"] == "gradiend" and config["format_version"] == 1
     assert config["architecture"] == "GradiendModel" and config["base_model_id"] == "local/mlp"
@@ -117,7 +117,7 @@ def test_save_load_round_trip_reproduces_encodings(
 
 def test_optional_files_absent(tmp_path: Path) -> None:
     out = make_model().save_pretrained(tmp_path / "ckpt")
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "model.safetensors"]
     assert load_training_stats(out) is None
     assert load_training_arguments(out) is None
 

@@ -125,8 +125,14 @@ if TYPE_CHECKING:
     from gradiend.training.seeding import set_seed
 
 
+_SUBMODULES: frozenset[str] = frozenset({"logging"})
+"""Submodules reachable as attributes (``gradiend.logging.set_verbosity_info()``), imported on access."""
+
+
 def __getattr__(name: str) -> Any:
     """Resolve core names lazily, then names exported by installed modality plugins."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"gradiend.{name}")
     module = _CORE_EXPORTS.get(name)
     if module is not None:
         return getattr(importlib.import_module(module), name)

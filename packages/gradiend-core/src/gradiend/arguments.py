@@ -16,6 +16,13 @@ GradientKind = Literal["factual", "alternative", "diff"]
 UseCacheSetting = bool | Literal["always", "only_convergent"]
 """The values ``use_cache`` accepts (as in the published library)."""
 DtypeName = Literal["float32", "float16", "bfloat16"]
+LogLevelName = Literal["debug", "info", "warning", "error", "critical", "passive"]
+ReportTarget = Literal["tensorboard", "mlflow"]
+
+OUTPUT_ONLY_ARGUMENTS: frozenset[str] = frozenset(
+    {"disable_tqdm", "log_level", "report_to", "logging_dir", "logging_steps"}
+)
+"""Arguments that change what a run prints or reports, never what it computes (not in fingerprints)."""
 
 DEFAULT_DECODER_LRS: tuple[float, ...] = (
     100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001,
@@ -233,10 +240,44 @@ class TrainingArguments(StrictModel):
 
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form notes saved with the run.")
 
+    # ----- run output and experiment tracking (never change results) -----
+    disable_tqdm: bool | None = Field(
+        None,
+        description="Hide progress bars (None: shown unless the TQDM_DISABLE environment variable is set).",
+    )
+    log_level: LogLevelName = Field(
+        "passive",
+        description="Level of the 'gradiend' logger set when train() starts ('passive': leave it as it is).",
+    )
+    report_to: list[ReportTarget] | None = Field(
+        None, description="Experiment trackers: 'tensorboard', 'mlflow' (a name, a list, or 'none')."
+    )
+    logging_dir: str | None = Field(
+        None, description="TensorBoard log directory (default: <experiment_dir or output_dir>/runs)."
+    )
+    logging_steps: int = Field(
+        1, ge=1, description="Send the training loss to trackers every this many steps."
+    )
+
     @field_validator("torch_dtype", "gradiend_dtype", mode="before")
     @classmethod
     def _dtype(cls, value: object) -> str | None:
         return dtype_name(value)
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _report_to(cls, value: object) -> object:
+        """Accept one name or "none" as in Hugging Face (``report_to="tensorboard"``)."""
+        if value is None or value == "none":
+            return None
+        if isinstance(value, str):
+            return [value]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("decoder_eval_lrs", "decoder_eval_feature_factors")
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from gradiend.arguments import OUTPUT_ONLY_ARGUMENTS
 from gradiend.utils.atomic import atomic_write_json
 
 logger = logging.getLogger(__name__)
@@ -133,8 +134,9 @@ class ResultCache:
 
 
 def relevant_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that change results (for fingerprints)."""
-    return {k: v for k, v in arguments.items() if k not in IRRELEVANT_ARGUMENTS}
+    """The arguments that change results (for fingerprints): not irrelevant, not output-only ones."""
+    ignored = IRRELEVANT_ARGUMENTS | OUTPUT_ONLY_ARGUMENTS
+    return {k: v for k, v in arguments.items() if k not in ignored}
 
 
 __all__ = [

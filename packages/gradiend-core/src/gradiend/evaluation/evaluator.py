@@ -103,6 +103,11 @@ class Evaluator:
                 executor,
             )  # fmt: skip
         metrics = compute_encoder_metrics(frame, pair)
+        from gradiend.evaluation.outcomes import note_encoder_result
+
+        saved_model = encoder_df is None and model_with_gradiend is None
+        shown_split = normalize_split(split) if encoder_df is None else "given"
+        note_encoder_result(trainer.model_path, shown_split, metrics, saved_model=saved_model)
         if return_df:
             metrics["encoder_df"] = frame
         if plot:
@@ -273,6 +278,9 @@ class Evaluator:
             summary_metrics=summary_metrics,
         )
         self.last_decoder_results.update({k: v for k, v in results.items() if k != "grid"})
+        from gradiend.evaluation.outcomes import note_decoder_selection
+
+        note_decoder_selection(trainer.model_path, results)
         if plot:
             from gradiend.plotting.decoder import plot_decoder_grid
 
@@ -307,9 +315,12 @@ class Evaluator:
                 return DecoderGrid.from_dict(cached)
         from gradiend.executors.factory import executor_scope
         from gradiend.executors.grid import GridWork, evaluate_grid
+        from gradiend.utils.progress import progress_enabled
 
         with executor_scope(trainer.args, executor) as resolved:
-            grid = evaluate_grid(resolved, GridWork(self, model, eval_data, batch_size), factors, rates)
+            progress = progress_enabled(True, trainer.args.disable_tqdm)
+            work = GridWork(self, model, eval_data, batch_size, progress=progress)
+            grid = evaluate_grid(resolved, work, factors, rates)
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())
         return grid
@@ -375,9 +386,14 @@ class Evaluator:
             logger.info(
                 "rewrote the base model for %r: feature_factor %+g, learning_rate %g", name, factor, rate
             )
-            outputs.append(
-                self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
-            )
+            saved = self._save(rewritten, name, output_dir, len(classes), increase_target_probabilities)
+            if isinstance(saved, str):
+                from gradiend.evaluation.outcomes import note_rewrite_saved
+
+                key = name if increase_target_probabilities else f"{name}_weaken"
+                rewrite = {**entry, "feature_factor": factor}
+                note_rewrite_saved(saved, model.base_model_id, self.trainer.model_path, key, rewrite)
+            outputs.append(saved)
         return outputs[0] if isinstance(target_class, str) or target_class is None else outputs
 
     @staticmethod

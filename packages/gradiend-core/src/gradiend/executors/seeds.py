@@ -21,6 +21,7 @@ from gradiend.run_identity import METADATA_KEY as RUN_IDENTITY_KEY
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.loop import EncoderEvaluation
 from gradiend.training.multi_seed import MultiSeedOutcome, SeedRecord, conclude, seed_record
+from gradiend.training.run_output import log_seed, log_seed_outcome
 from gradiend.training.runner import SeedRun, make_encoder_evaluation, train_seed, validation_rows
 from gradiend.training.seeding import set_seed
 
@@ -211,7 +212,10 @@ def run_seed_waves(
                 run = _as_run(work, result)
                 runs[run.seed] = run
                 records.append(seed_record(run, args, pair, result.eval_correlation))
-    return conclude(records, runs, args)
+                log_seed(records[-1])
+    outcome = conclude(records, runs, args)
+    log_seed_outcome(outcome, args)
+    return outcome
 
 
 def _train_wave(
@@ -221,7 +225,7 @@ def _train_wave(
     seeds_dir: Path,
 ) -> list[SeedResult]:
     seeds = [args.seed + index for index in wave]
-    logger.info("training seeds %s", seeds)
+    logger.debug("training seeds %s", seeds)
     return pool.map([(seed, str(seeds_dir / f"seed_{seed}")) for seed in seeds], group_size=1)
 
 

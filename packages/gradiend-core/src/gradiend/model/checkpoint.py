@@ -13,6 +13,9 @@ A checkpoint written by :meth:`gradiend.model.ModelWithGradiend.save_pretrained`
     "metadata": {...}}``.
 ``training.json`` / ``training_args.json``
     Optional training statistics and arguments.
+``README.md``
+    The model card (:mod:`gradiend.model.card`); ``card_results.json`` holds the evaluation results
+    that completed it (held-out correlation, selected rewrites).
 
 The bare network (:meth:`gradiend.model.GradiendModel.save_pretrained`) writes
 ``model.safetensors`` and ``gradiend_config.json`` (the network config plus ``format_version``).

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 import torch
 from torch import nn
 
+from gradiend.model.card import MODEL_CARD_FILE, build_model_card
 from gradiend.model.checkpoint import (
     ARCHITECTURE,
     CONFIG_FILE,
@@ -35,7 +36,13 @@ from gradiend.model.checkpoint import (
 )
 from gradiend.model.gradiend import GradiendModel, network_from_tensors
 from gradiend.model.param_map import ParamMap
-from gradiend.utils.atomic import PathLike, atomic_directory, atomic_save_safetensors, atomic_write_json
+from gradiend.utils.atomic import (
+    PathLike,
+    atomic_directory,
+    atomic_save_safetensors,
+    atomic_write_json,
+    atomic_write_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +172,9 @@ class ModelWithGradiend:
     ) -> Path:
         """Write a GRADIEND checkpoint directory atomically; returns its path.
 
-        Files: ``model.safetensors`` (weights and pruning indices), ``config.json``, and
-        ``training.json`` / ``training_args.json`` when given. An existing checkpoint at
+        Files: ``model.safetensors`` (weights and pruning indices), ``config.json``, the model card
+        ``README.md`` (see :mod:`gradiend.model.card`), and ``training.json`` / ``training_args.json``
+        when given. An existing checkpoint at
         ``output_dir`` is replaced as a whole (it survives intact if writing fails); a non-empty
         directory that is not a GRADIEND checkpoint is refused rather than overwritten.
         """
@@ -181,8 +189,24 @@ class ModelWithGradiend:
                 atomic_write_json(tmp / TRAINING_STATS_FILE, dict(training_stats))
             if arguments is not None:
                 atomic_write_json(tmp / TRAINING_ARGS_FILE, dict(arguments))
-        logger.info("saved GRADIEND checkpoint (n=%d) to %s", self.param_map.size, root)
+            card = build_model_card(self.checkpoint_config(), training_stats, arguments)
+            atomic_write_text(tmp / MODEL_CARD_FILE, card)
+        logger.debug("saved GRADIEND checkpoint (n=%d) to %s", self.param_map.size, root)
         return root
+
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> str:
+        """Save this GRADIEND (with its model card) to a temporary folder and upload it to ``repo_id``.
+
+        Keyword arguments go to :func:`gradiend.model.hub.push_to_hub` (``private``, ``token``...). To
+        publish a trained run with its statistics in the card, use ``trainer.push_to_hub(repo_id)``.
+        """
+        import tempfile
+
+        from gradiend.model.hub import push_to_hub
+
+        with tempfile.TemporaryDirectory(prefix="gradiend-save-") as scratch:
+            directory = self.save_pretrained(Path(scratch) / "model")
+            return push_to_hub(directory, repo_id, **kwargs)
 
     @classmethod
     def from_pretrained(

@@ -61,7 +61,7 @@ def finish_figure(figure: Figure, path: Path, *, dpi: int = DEFAULT_DPI, show: b
     """Save ``figure`` as PNG at ``path`` (atomically), show it if ``show`` is True; return the path."""
     try:
         atomic_write_bytes(path, png_bytes(figure, dpi))
-        logger.info("saved figure %s", path)
+        logger.debug("saved figure %s", path)
         if show:
             _show(figure, path)
     finally:

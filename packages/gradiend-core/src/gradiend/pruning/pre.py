@@ -27,6 +27,7 @@ from gradiend.gradients.dataset import single_class_batches
 from gradiend.model.param_map import ParamMap
 from gradiend.pruning.config import PrePruneConfig
 from gradiend.pruning.topk import select_dimensions
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.trainer.trainer import Trainer
@@ -98,7 +99,8 @@ def gradient_importance(
     seed = config.seed if config.seed is not None else args.seed
     batches = single_class_batches(rows, config.batch_size, seed)[: config.n_samples]
     if executor is None or executor.in_process:
-        sums = class_gradient_sums(ImportanceWork(trainer, param_map, config.source, progress=True), batches)
+        bars = progress_enabled(True, args.disable_tqdm)
+        sums = class_gradient_sums(ImportanceWork(trainer, param_map, config.source, progress=bars), batches)
     else:
         shards = [[batches[i] for i in group] for group in split_groups(len(batches), executor.workers, None)]
         work = ImportanceWork(trainer, param_map, config.source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from abc import ABC
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 
 from gradiend.arguments import TrainingArguments
+from gradiend.logging import ensure_configured as ensure_logging_configured
 from gradiend.model.checkpoint import read_checkpoint_config
 from gradiend.model.gradiend import GradiendModel
 from gradiend.model.param_map import ParamMap
@@ -75,6 +77,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         if args is not None and training_args is not None:
             raise ValueError("pass the arguments once: either args= or training_args=, not both")
         self.training_args = args if args is not None else training_args
+        ensure_logging_configured()  # the library's log lines are visible from the first use on
         if not isinstance(model, (str, Path, nn.Module, ModelWithGradiend)):
             raise TypeError(
                 f"model must be a model id/path, an nn.Module or a ModelWithGradiend, got {type(model)!r}"
@@ -348,7 +351,10 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         Returns the trainer, or ``{seed: ModelWithGradiend}`` when ``keep_seed_runs`` is set.
         """
         from gradiend.training.orchestration import run_training
+        from gradiend.training.run_output import announce_training, prepare_run_output
+        from gradiend.utils.progress import progress_enabled
 
+        started = time.perf_counter()
         if isinstance(executor, str):
             training_args_overrides["executor"] = executor
             executor = None
@@ -356,6 +362,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             self._training_args = self.args.with_overrides(**training_args_overrides)
         if model is not None:
             self._reset_model(model)
+        prepare_run_output(self.args)
         result = run_training(
             self,
             self.args,
@@ -363,7 +370,9 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             callbacks=callbacks,
             model_with_gradiend_cls=model_with_gradiend_cls or self.model_with_gradiend_cls,
             executor=executor,
+            progress=progress_enabled(True, self.args.disable_tqdm),
         )
+        announce_training(result.output_dir, self.args, self.require_pair(), started)
         self._model_path = result.output_dir
         self._model_with_gradiend = result.model
         self._evaluator = None
@@ -381,6 +390,17 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
 
     def post_training(self) -> None:
         """Hook for subclasses: runs after ``train()``; the default does nothing."""
+
+    def push_to_hub(self, repo_id: str, folder: str | None = None, **kwargs: Any) -> str:
+        """Upload the trained GRADIEND (default) or ``folder`` (e.g. a rewritten model) with its card.
+
+        See :func:`gradiend.model.hub.push_to_hub` for the keyword arguments and the offline behaviour.
+        """
+        from gradiend.model.hub import push_to_hub
+
+        if folder is None and self._model_path is None:
+            raise ValueError("nothing to push yet: call train() first, or pass folder=")
+        return push_to_hub(folder or self.model_path, repo_id, **kwargs)
 
     def pre_prune(
         self, pre_cfg: PrePruneConfig | None = None, executor: Executor | str | None = None

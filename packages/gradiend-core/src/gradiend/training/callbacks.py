@@ -64,7 +64,7 @@ class BestCheckpointCallback(TrainingCallback):
 
 
 class LoggingCallback(TrainingCallback):
-    """Logs the loss every ``log_steps`` steps and every evaluation."""
+    """Logs the loss every ``log_steps`` steps and every evaluation (DEBUG: ``set_verbosity_debug()``)."""
 
     def __init__(self, log_steps: int = 50) -> None:
         self.log_steps = max(1, log_steps)
@@ -72,11 +72,11 @@ class LoggingCallback(TrainingCallback):
     def on_step_end(self, state: TrainingState, loss: float) -> None:
         """Log the running loss."""
         if state.step % self.log_steps == 0:
-            logger.info("step %d/%d loss %.6g", state.step, state.max_steps, loss)
+            logger.debug("step %d/%d loss %.6g", state.step, state.max_steps, loss)
 
     def on_evaluate(self, state: TrainingState, evaluation: Evaluation) -> None:
         """Log the encoder correlation."""
-        logger.info(
+        logger.debug(
             "step %d: encoder correlation %.4f, mean by class %s",
             evaluation.step,
             evaluation.correlation,

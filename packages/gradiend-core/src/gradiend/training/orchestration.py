@@ -165,7 +165,7 @@ def _run_multi_seed(
         else trainer.load_model(output_dir, model_with_gradiend_cls=work.model_with_gradiend_cls)
     )
     seed_models = {seed: run.model for seed, run in outcome.runs.items()}
-    logger.info(
+    logger.debug(
         "multi-seed: %s",
         json.dumps({"best_seed": outcome.best.seed, "convergent_count": outcome.n_converged}),
     )

@@ -68,6 +68,12 @@ def make_encoder_evaluation(
     return evaluate
 
 
+def training_data_size(rows: pd.DataFrame) -> dict[str, Any]:
+    """The number of training rows, in all and per feature class (for training.json and the model card)."""
+    counts = rows["feature_class"].astype(str).value_counts().sort_index()
+    return {"train_rows": len(rows), "rows_per_class": {str(k): int(v) for k, v in counts.items()}}
+
+
 def normalize_sign(model_with_gradiend: ModelWithGradiend, state: TrainingState) -> bool:
     """Flip the GRADIEND so the first target class encodes positive; return whether it flipped."""
     best = state.best
@@ -107,6 +113,9 @@ def train_seed(
     set_seed(seed)
     mwg = model_with_gradiend or trainer.create_model_with_gradiend(args=args)
     pair = trainer.require_pair()
+    from gradiend.training.tracking import tracking_callbacks  # the report_to trackers of this seed
+
+    callbacks = [*(callbacks or []), *tracking_callbacks(args, output_dir, seed)]
     rows = trainer.hook.gradiend_create_training_data(
         trainer=trainer, split="train", max_size=args.train_max_size
     )
@@ -137,6 +146,7 @@ def train_seed(
     flipped = args.normalize_gradiend and normalize_sign(mwg, state)
     stats = state.to_stats()
     stats.update(seed=seed, sign_flipped=flipped, source=args.source, target=args.target)
+    stats["data"] = training_data_size(rows)
     if flipped and stats["best_correlation"] is not None:
         stats["best_correlation"] = -stats["best_correlation"]
         stats["best_mean_by_class"] = {k: -v for k, v in stats["best_mean_by_class"].items()}
@@ -150,13 +160,15 @@ def train_seed(
     mwg.save_pretrained(output_dir, training_stats=stats, arguments=args.to_dict())
     if checkpointer is not None:
         checkpointer.finish()
-    logger.info(
+    logger.debug(
         "seed %d: best |correlation| %.4f at step %s, saved to %s",
         seed,
         abs(stats["best_correlation"] or 0.0),
         stats["best_step"],
         output_dir,
     )
+    for callback in all_callbacks:
+        callback.on_save(state, output_dir)
     return SeedRun(seed=seed, output_dir=output_dir, model=mwg, stats=stats)
 
 
