@@ -25,7 +25,7 @@ def tiny_clm(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
 
 @pytest.fixture(scope="session")
 def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
-    """A tiny T5 (saved, reloaded) that fills the pronoun span with he/she/they on held-out templates (>= 90 %)."""
+    """A tiny T5 (saved, reloaded) that fills the pronoun span with he/she/they on held-out templates."""
     return save_tiny_seq2seq("t5", tmp_path_factory.mktemp("tiny_t5"))
 
 

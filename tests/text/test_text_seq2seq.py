@@ -28,7 +28,9 @@ def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPrediction
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
-def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> TextPredictionTrainer:
+def trained(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> TextPredictionTrainer:
     lm: TinyLM = request.getfixturevalue(request.param)
     trainer = _trainer(lm, tmp_path_factory.mktemp(f"{request.param}-run"))
     trainer.train()

@@ -77,11 +77,12 @@ class TargetBatch:
     def to(self, device: torch.device | str) -> TargetBatch:
         """The same batch on ``device``."""
         return TargetBatch(
-            *(
-                t.to(device)
-                for t in (self.input_ids, self.attention_mask, self.row_index, self.positions, self.targets)
-            ),
-            labels=None if self.labels is None else self.labels.to(device),
+            self.input_ids.to(device),
+            self.attention_mask.to(device),
+            self.row_index.to(device),
+            self.positions.to(device),
+            self.targets.to(device),
+            None if self.labels is None else self.labels.to(device),
         )
 
 

@@ -41,9 +41,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 def sentinel_id(tokenizer: PreTrainedTokenizerBase) -> int | None:
     """The id of ``<extra_id_0>`` when the tokenizer knows it as a token, else ``None``."""
     token_id = tokenizer.convert_tokens_to_ids(SENTINEL)
-    if token_id is None or token_id == tokenizer.unk_token_id:
+    if not isinstance(token_id, int) or token_id == tokenizer.unk_token_id:
         return None
-    return int(token_id)
+    return token_id
 
 
 def check_seq2seq_tokenizer(tokenizer: PreTrainedTokenizerBase) -> int | None:

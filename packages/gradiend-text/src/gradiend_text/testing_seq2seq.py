@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 import torch.nn.functional as F
 
-from gradiend_text.encoding import MASK_PLACEHOLDER, collate, pad_token_id
+from gradiend_text.encoding import MASK_PLACEHOLDER, EncodedRow, collate, pad_token_id
 from gradiend_text.objectives import target_logits
 from gradiend_text.seq2seq import encode_seq2seq_row
 
@@ -68,7 +68,7 @@ def train_t5_tokenizer(texts: Sequence[str], vocab_size: int = 600) -> PreTraine
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
     )
-    tokenizer.add_special_tokens({"additional_special_tokens": sentinels})  # type: ignore[dict-item]
+    tokenizer.add_special_tokens({"additional_special_tokens": sentinels})
     return tokenizer
 
 
@@ -108,8 +108,8 @@ def tiny_t5(tokenizer: PreTrainedTokenizerBase, hidden_size: int = 64, seed: int
         feed_forward_proj="relu",
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.pad_token_id,
     )
+    config.decoder_start_token_id = tokenizer.pad_token_id  # T5: the decoder starts from padding
     torch.manual_seed(seed)
     return T5ForConditionalGeneration(config)
 
@@ -182,10 +182,12 @@ def pretrain_tiny_seq2seq(
             encode_seq2seq_row(tokenizer, *_span_text(text, focus, focus_probability, rng))
             for text in rng.sample(list(texts), batch_size)
         ]
-        batch = collate(
-            [type(r)(r.input_ids, tuple(range(len(r.decoder_ids))), r.decoder_ids, r.decoder_ids) for r in rows],
-            pad,
-        )
+        # Every label is a target: the decoder learns to reconstruct (BART) or to name the span (T5).
+        every_label = [
+            EncodedRow(r.input_ids, tuple(range(len(r.decoder_ids))), r.decoder_ids, r.decoder_ids)
+            for r in rows
+        ]
+        batch = collate(every_label, pad)
         loss = F.cross_entropy(target_logits(model, batch), batch.targets)
         optimizer.zero_grad()
         loss.backward()
@@ -215,8 +217,8 @@ def build_tiny_seq2seq(
         ValueError: for an unknown ``family``.
         RuntimeError: when the held-out accuracy ends below ``min_accuracy``.
     """
-    from gradiend_text.testing import class_prediction_accuracy, single_thread
     from gradiend_text.templates import gender_template_frame, neutral_sentences
+    from gradiend_text.testing import class_prediction_accuracy, single_thread
 
     if family not in SEQ2SEQ_FAMILIES:
         raise ValueError(f"family must be one of {SEQ2SEQ_FAMILIES}, got {family!r}")
@@ -244,7 +246,8 @@ def build_tiny_seq2seq(
     logger.info("Tiny %s: held-out class accuracy %.3f after %d steps", family, accuracy[0], steps)
     if accuracy[0] < min_accuracy:
         raise RuntimeError(
-            f"tiny {family} reached only {accuracy[0]:.3f} held-out accuracy (< {min_accuracy}) in {steps} steps"
+            f"tiny {family} reached only {accuracy[0]:.3f} held-out accuracy (< {min_accuracy}) "
+            f"in {steps} steps"
         )
     return model, tokenizer
 
