@@ -1,4 +1,4 @@
-"""Masked LM, causal LM or encoder-decoder: which objective a model has, and the paired losses GRADIEND differentiates.
+"""Masked LM, causal LM or encoder-decoder: which objective a model has; the paired losses of GRADIEND.
 
 :func:`compute_paired_loss` is the text modality's ``compute_losses``: the mean cross-entropy over the
 target sub-tokens of a batch (every sub-token of every row weighs the same, as Hugging Face's
@@ -39,9 +39,11 @@ PREDICTION_OBJECTIVES: tuple[str, ...] = (
     "mlm_mask_token",
     "clm_next_token",
     "seq2seq_encoder_mlm",
+    "clm_mlm_head",
 )
-"""Accepted ``prediction_objective`` values (``mlm_mask_token``, ``clm_next_token`` and
-``seq2seq_encoder_mlm`` are the published names)."""
+"""Accepted ``prediction_objective`` values (``mlm_mask_token``, ``clm_next_token``,
+``seq2seq_encoder_mlm`` and ``clm_mlm_head`` are the published names). ``clm_mlm_head`` scores like
+``clm_next_token``; its training loss comes from an auxiliary head (:mod:`gradiend_text.mlm_head`)."""
 
 _ALIASES: dict[str, Objective] = {
     "mlm": "mlm",
@@ -49,6 +51,7 @@ _ALIASES: dict[str, Objective] = {
     "mlm_mask_token": "mlm",
     "clm_next_token": "clm",
     "seq2seq_encoder_mlm": "seq2seq",
+    "clm_mlm_head": "clm",
 }
 _FAMILY = {"mlm": "a masked LM (BERT-like)", "clm": "a causal LM (GPT-like)", "seq2seq": "an encoder-decoder"}
 

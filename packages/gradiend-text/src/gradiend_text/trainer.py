@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
+from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, train_mlm_head
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
 from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_texts
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
@@ -102,6 +104,7 @@ class TextPredictionTrainer(Trainer):
         self._tokenizer_spec = tokenizer
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.objective: Objective | None = None
+        self.mlm_head: DecoderMLMHead | None = None
         self.mask_placeholder = mask_placeholder
         defaults = TextColumns()
         columns = TextColumns(
@@ -160,9 +163,111 @@ class TextPredictionTrainer(Trainer):
         return backbone_parameter_names(base_model)
 
     def compute_losses(self, base_model: nn.Module, rows: pd.DataFrame) -> PairedLoss:
-        """Cross-entropy of the factual and the alternative words at the masked / next position."""
+        """Cross-entropy of the factual and the alternative words at the masked / next position.
+
+        With an MLM head (``clm_mlm_head``, see :meth:`train_decoder_only_mlm_head`) the head's
+        cross-entropy instead.
+        """
         tokenizer, objective = self._ready()
-        return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
+        head = self._training_head()
+        if head is None:
+            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
+        factual = head_loss(base_model, head, tokenizer, rows, "factual", self.mask_placeholder)
+        if "alternative" not in rows.columns or rows["alternative"].isna().all():
+            return PairedLoss(factual=factual)
+        alternative = head_loss(base_model, head, tokenizer, rows, "alternative", self.mask_placeholder)
+        return PairedLoss(factual=factual, alternative=alternative)
+
+    # --- decoder-only models with an auxiliary MLM head -------------------------------------------
+
+    @property
+    def mlm_head_dir(self) -> str | None:
+        """Where :meth:`train_decoder_only_mlm_head` saves the head: ``<experiment_dir>/decoder_mlm_head``."""
+        return os.path.join(self.experiment_dir, "decoder_mlm_head") if self.experiment_dir else None
+
+    def _training_head(self) -> DecoderMLMHead | None:
+        """The MLM head the losses come from: ``clm_mlm_head`` needs one; ``auto`` uses a saved one."""
+        requested = self.args.prediction_objective
+        if self.objective != "clm" or requested not in ("auto", "clm_mlm_head"):
+            return None
+        if self.mlm_head is None and self.mlm_head_dir and has_saved_head(self.mlm_head_dir):
+            self.mlm_head = DecoderMLMHead.load(self.mlm_head_dir)
+            logger.info("Using the decoder-only MLM head saved at %s", self.mlm_head_dir)
+        if self.mlm_head is None and requested == "clm_mlm_head":
+            raise ValueError(
+                "prediction_objective='clm_mlm_head' needs a trained MLM head: call "
+                "trainer.train_decoder_only_mlm_head(...) first (it saves to "
+                "<experiment_dir>/decoder_mlm_head)"
+            )
+        return self.mlm_head
+
+    def train_decoder_only_mlm_head(
+        self,
+        model: str | PreTrainedModel | None = None,
+        output: str | None = None,
+        *,
+        split: str = "train",
+        batch_size: int = 16,
+        epochs: int = 5,
+        lr: float = 1e-3,
+        pooling_length: int = 3,
+        max_size: int | None = None,
+        use_cache: bool | None = None,
+    ) -> str:
+        """Train the auxiliary MLM head of a causal LM (backbone frozen), save it and use it for training.
+
+        Args:
+            model: the trainer's base model (its path, hub id or the loaded model); ``None`` means the same.
+                Another model raises: the head reads this model's hidden states.
+            output: folder of the head (default :attr:`mlm_head_dir`).
+            split: the rows it learns from (their masked text and factual word, every class of the data).
+            batch_size: rows per step.
+            epochs: passes over the rows.
+            lr: AdamW learning rate of the head.
+            pooling_length: positions averaged from the slot on (the slot and the tokens after it).
+            max_size: at most this many rows (seeded sample).
+            use_cache: reuse a head already saved at ``output`` (default ``args.use_cache``).
+
+        Returns:
+            The folder of the saved head. Later trainers on the same experiment directory reuse it;
+            ``prediction_objective`` ``"auto"`` or ``"clm_mlm_head"`` then trains on its loss.
+        """
+        if model is not None and model is not self._model_spec and model != self._model_spec:
+            raise ValueError(
+                f"model must be the trainer's base model ({self._model_spec!r}) or None, got {model!r}"
+            )
+        target = output or self.mlm_head_dir
+        if target is None:
+            raise ValueError("output is required when args.experiment_dir is not set")
+        tokenizer, objective = self._ready()
+        if objective != "clm":
+            raise ValueError(
+                f"an MLM head is for decoder-only (causal) models; this model's objective is {objective!r}"
+            )
+        reuse = bool(self.args.use_cache) if use_cache is None else use_cache
+        if reuse and has_saved_head(target):
+            self.mlm_head = DecoderMLMHead.load(target)
+            logger.info("Reusing the MLM head saved at %s", target)
+            return target
+        rows = self.rows[self.rows["split"] == normalize_split(split)]
+        if max_size is not None and len(rows) > max_size:
+            rows = rows.sample(n=max_size, random_state=self.seed)
+        words = set(self.rows["factual"].astype(str)) | set(self.rows["alternative"].dropna().astype(str))
+        self.mlm_head = train_mlm_head(
+            self.base_model,
+            tokenizer,
+            rows,
+            sorted(words),
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            pooling_length=pooling_length,
+            seed=self.seed,
+            placeholder=self.mask_placeholder,
+        )
+        self.mlm_head.save(target)
+        logger.info("Saved the MLM head (%d words) to %s", len(words), target)
+        return target
 
     def save_base_model(self, base_model: nn.Module, output_dir: str) -> None:
         """A Hugging Face directory (model + tokenizer) that the Auto classes load."""
