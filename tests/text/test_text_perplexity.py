@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -52,3 +53,31 @@ def test_bad_windows_and_empty_texts_are_explained(tiny_clm: TinyLM) -> None:
         causal_lm_perplexity(tiny_clm.model, tiny_clm.tokenizer, ["the cat sat."], max_length=1)
     with pytest.raises(ValueError, match="two tokens"):
         causal_lm_perplexity(tiny_clm.model, tiny_clm.tokenizer, [""])
+
+
+def test_batched_short_texts_score_as_one_at_a_time(tiny_clm: TinyLM) -> None:
+    texts = [*neutral_sentences(12, seed=3), "the cat sat on a very long mat in the old house by the river."]
+    one = causal_lm_perplexity(tiny_clm.model, tiny_clm.tokenizer, texts, batch_size=1)
+    batched = causal_lm_perplexity(tiny_clm.model, tiny_clm.tokenizer, texts, batch_size=8)
+    assert batched.total_tokens == one.total_tokens
+    assert batched.mean_nll == pytest.approx(one.mean_nll, rel=1e-6)
+
+
+def test_decoder_evaluation_of_a_causal_lm_reports_the_log_perplexity(
+    tiny_clm: TinyLM, tmp_path: Path
+) -> None:
+    from gradiend.testing import quick_arguments
+    from gradiend_text.testing import gender_template_frame
+    from gradiend_text.trainer import TextPredictionTrainer
+
+    neutral = neutral_sentences(30, seed=4)
+    trainer = TextPredictionTrainer(
+        model=tiny_clm.path,
+        data=gender_template_frame(20, seed=3),
+        target_classes=["he", "she"],
+        args=quick_arguments(tmp_path),
+        eval_neutral_data=neutral,
+    )
+    scores = trainer.evaluate_base_model(trainer.base_model, trainer._get_decoder_eval_dataframe(8, 30))
+    expected = causal_lm_perplexity(trainer.base_model, tiny_clm.tokenizer, neutral).mean_nll
+    assert scores.extras["log_perplexity"] == pytest.approx(expected, rel=1e-6)

@@ -1,6 +1,7 @@
 """Perplexity of a causal LM on texts of any length, computed in log space.
 
-Each text is tokenized whole and read in windows of at most ``max_length`` tokens (default: the
+Texts that fit the model's window are scored in padded batches. A longer text is tokenized whole and
+read in windows of at most ``max_length`` tokens (default: the
 model's ``max_position_embeddings``/``n_positions``) that advance by ``stride`` tokens; every token
 after the first is scored exactly once, with up to ``max_length - 1`` tokens of left context (the
 sliding-window evaluation of long texts). Negative log-likelihoods are summed in float64; the result
@@ -77,12 +78,29 @@ def _text_nll(model: nn.Module, ids: list[int], max_length: int, stride: int) ->
     return total, count
 
 
+def _batched_nll(model: nn.Module, rows: list[list[int]], pad_id: int) -> tuple[float, int]:
+    """Summed NLL of texts that fit one window, scored in one padded batch (right padding)."""
+    device = model_device(model)
+    length = max(len(ids) for ids in rows)
+    input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(input_ids)
+    for i, ids in enumerate(rows):
+        input_ids[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        mask[i, : len(ids)] = 1
+    input_ids, mask = input_ids.to(device), mask.to(device)
+    logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].double()
+    targets = input_ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+    nll = F.cross_entropy(logits.transpose(1, 2), targets, reduction="sum", ignore_index=-100)
+    return float(nll), int((targets != -100).sum())
+
+
 def causal_lm_perplexity(
     model: nn.Module,
     tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
     max_length: int | None = None,
     stride: int | None = None,
+    batch_size: int = 32,
 ) -> Perplexity:
     """Perplexity of ``model`` on ``texts`` (see the module docstring).
 
@@ -92,6 +110,7 @@ def causal_lm_perplexity(
         texts: the texts; each is scored separately (no context crosses texts).
         max_length: the window length in tokens (default: the model's position limit, else 1024).
         stride: how far each window advances (default: ``max_length // 2``); between 1 and ``max_length``.
+        batch_size: texts that fit one window are scored this many at a time.
 
     Raises:
         ValueError: for a bad ``max_length``/``stride``, or when no text has two tokens.
@@ -102,12 +121,18 @@ def causal_lm_perplexity(
     step = stride if stride is not None else max(1, limit // 2)
     if not 1 <= step <= limit:
         raise ValueError(f"stride must be between 1 and max_length={limit}, got {step}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    from gradiend_text.encoding import pad_token_id
+
+    encoded = [list(tokenizer(str(text))["input_ids"]) for text in texts]
+    short = sorted((ids for ids in encoded if 2 <= len(ids) <= limit), key=len)
     total, count = 0.0, 0
     with evaluation_mode(model):
-        for text in texts:
-            ids = list(tokenizer(str(text))["input_ids"])
-            if len(ids) < 2:
-                continue
+        for start in range(0, len(short), batch_size):
+            nll, n = _batched_nll(model, short[start : start + batch_size], pad_token_id(tokenizer))
+            total, count = total + nll, count + n
+        for ids in (ids for ids in encoded if len(ids) > limit):
             nll, n = _text_nll(model, ids, limit, step)
             total, count = total + nll, count + n
     if count == 0:

@@ -22,6 +22,7 @@ from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, tr
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
 from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_texts
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
+from gradiend_text.perplexity import causal_lm_perplexity
 from gradiend_text.report import probability_table_html
 from gradiend_text.scoring import language_modeling_score, target_word_probabilities
 
@@ -348,7 +349,10 @@ class TextPredictionTrainer(Trainer):
     def evaluate_base_model(
         self, base_model: nn.Module, eval_data: DecoderEvalData, batch_size: int = 32
     ) -> BaseModelScores:
-        """Probability mass of each class's words on each class's rows; lms on neutral sentences."""
+        """Probability mass of each class's words on each class's rows; lms on neutral sentences.
+
+        Causal LMs also report ``log_perplexity`` (mean NLL per token) on the neutral sentences.
+        """
         tokenizer, objective = self._ready()
         targets = self.hook.gradiend_decoder_eval_targets(trainer=self)
         rows = eval_data.training_like
@@ -362,7 +366,12 @@ class TextPredictionTrainer(Trainer):
         }
         texts = eval_data.neutral["text"].astype(str).tolist()
         lms = language_modeling_score(base_model, tokenizer, texts, objective, batch_size, seed=self.seed)
-        return BaseModelScores(probabilities=probabilities, lms=lms)
+        extras = {}
+        if objective == "clm":  # the published library's causal-LM measure, in log space (never overflows)
+            extras["log_perplexity"] = causal_lm_perplexity(
+                base_model, tokenizer, texts, batch_size=batch_size
+            ).mean_nll
+        return BaseModelScores(probabilities=probabilities, lms=lms, extras=extras)
 
     # --- report ---------------------------------------------------------------------------------------
 
