@@ -30,6 +30,12 @@ def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
 
 
 @pytest.fixture(scope="session")
+def untrained_t5(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
+    """A randomly initialised tiny T5 with its offline tokenizer (saved, reloaded): for encoding checks."""
+    return save_tiny_seq2seq("t5", tmp_path_factory.mktemp("untrained_t5"), pretrain=False)
+
+
+@pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
     """A tiny BART (saved, reloaded) that fills the masked pronoun with he/she/they on held-out templates."""
     return save_tiny_seq2seq("bart", tmp_path_factory.mktemp("tiny_bart"))

@@ -13,7 +13,8 @@ from gradiend_text.seq2seq import SENTINEL, encode_seq2seq_row
 from gradiend_text.testing import TinyLM, gender_template_frame, neutral_sentences
 from gradiend_text.trainer import TextPredictionTrainer
 
-FAMILIES = ["tiny_t5", "tiny_bart"]
+# The tiny T5 pre-trains for about 20 s (BART: about 5 s), so its training tests run with the slow ones.
+FAMILIES = [pytest.param("tiny_t5", marks=pytest.mark.slow), "tiny_bart"]
 
 
 def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPredictionTrainer:
@@ -37,8 +38,8 @@ def trained(
     return trainer
 
 
-def test_t5_rows_put_a_sentinel_in_the_encoder_and_score_the_span(tiny_t5: TinyLM) -> None:
-    tokenizer = tiny_t5.tokenizer
+def test_t5_rows_put_a_sentinel_in_the_encoder_and_score_the_span(untrained_t5: TinyLM) -> None:
+    tokenizer = untrained_t5.tokenizer
     row = encode_seq2seq_row(tokenizer, "mary said that [MASK] felt tired.", "she")
     sentinel = tokenizer.convert_tokens_to_ids(SENTINEL)
     assert sentinel in row.input_ids and tokenizer.mask_token_id is None
@@ -55,26 +56,32 @@ def test_bart_rows_put_one_mask_in_the_encoder_and_reconstruct_up_to_the_word(ti
 
 
 def test_auto_resolves_encoder_decoders_and_wrong_objectives_are_explained(
-    tiny_t5: TinyLM, tiny_clm: TinyLM, tmp_path: Path
+    untrained_t5: TinyLM, tiny_clm: TinyLM, tmp_path: Path
 ) -> None:
-    trainer = _trainer(tiny_t5, tmp_path / "auto")
+    trainer = _trainer(untrained_t5, tmp_path / "auto")
     check_definition_contract(trainer)
     assert trainer.objective == "seq2seq"
     names = trainer.default_parameter_names(trainer.base_model)
     assert "shared.weight" in names and any(n.startswith("encoder.") for n in names)
     assert not any(n.startswith(("decoder.", "lm_head")) for n in names), "decoder and head are excluded"
     with pytest.raises(ValueError, match="encoder-decoder"):
-        _trainer(tiny_t5, tmp_path / "mlm", prediction_objective="mlm_mask_token").base_model  # noqa: B018
+        _trainer(untrained_t5, tmp_path / "mlm", prediction_objective="mlm_mask_token").base_model  # noqa: B018
     with pytest.raises(ValueError, match="seq2seq_encoder_mlm"):
         _trainer(tiny_clm, tmp_path / "clm", prediction_objective="seq2seq_encoder_mlm").base_model  # noqa: B018
 
 
-def test_the_utility_score_is_a_span_accuracy_that_a_random_model_fails(tiny_t5: TinyLM) -> None:
-    from gradiend_text.testing_seq2seq import tiny_t5 as fresh_t5
+def test_the_utility_score_is_a_span_accuracy_that_a_random_model_fails(
+    tiny_bart: TinyLM, untrained_t5: TinyLM
+) -> None:
+    from gradiend_text.testing_seq2seq import tiny_bart as fresh_bart
 
     texts = neutral_sentences(100, seed=5)
-    trained_score = language_modeling_score(tiny_t5.model, tiny_t5.tokenizer, texts, "seq2seq")
-    random_score = language_modeling_score(fresh_t5(tiny_t5.tokenizer), tiny_t5.tokenizer, texts, "seq2seq")
+    trained_score = language_modeling_score(tiny_bart.model, tiny_bart.tokenizer, texts, "seq2seq")
+    random_score = language_modeling_score(
+        fresh_bart(tiny_bart.tokenizer), tiny_bart.tokenizer, texts, "seq2seq"
+    )
+    t5_score = language_modeling_score(untrained_t5.model, untrained_t5.tokenizer, texts, "seq2seq")
+    assert t5_score < 0.2, "an untrained T5 fills spans at chance"
     assert trained_score >= random_score + 0.3, (trained_score, random_score)
 
 
@@ -113,9 +120,9 @@ def test_strengthening_she_moves_the_probability_keeps_utility_and_reloads(
 
 
 def test_rows_without_a_placeholder_or_tokenizer_without_sentinel_are_explained(
-    tiny_t5: TinyLM, tiny_clm: TinyLM
+    untrained_t5: TinyLM, tiny_clm: TinyLM
 ) -> None:
     with pytest.raises(ValueError, match="placeholder"):
-        encode_seq2seq_row(tiny_t5.tokenizer, "no slot here.", "she")
+        encode_seq2seq_row(untrained_t5.tokenizer, "no slot here.", "she")
     with pytest.raises(ValueError, match="extra_id_0"):
         encode_seq2seq_row(tiny_clm.tokenizer, "mary said that [MASK] felt tired.", "she")

@@ -200,6 +200,19 @@ def pretrain_tiny_seq2seq(
     return steps
 
 
+def _untrained(family: Seq2SeqFamily, seed: int) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    from gradiend_text.templates import gender_template_frame, neutral_sentences
+
+    if family not in SEQ2SEQ_FAMILIES:
+        raise ValueError(f"family must be one of {SEQ2SEQ_FAMILIES}, got {family!r}")
+    texts = gender_template_frame(120, seed=seed)["text"].tolist() + neutral_sentences(200, seed=seed)
+    if family == "t5":
+        tokenizer = train_t5_tokenizer(texts)
+        return tiny_t5(tokenizer, seed=seed), tokenizer
+    tokenizer = train_bart_tokenizer(texts)
+    return tiny_bart(tokenizer, seed=seed), tokenizer
+
+
 def build_tiny_seq2seq(
     family: Seq2SeqFamily,
     seed: int = 0,
@@ -252,12 +265,20 @@ def build_tiny_seq2seq(
     return model, tokenizer
 
 
-def save_tiny_seq2seq(family: Seq2SeqFamily, folder: str | os.PathLike[str], seed: int = 0) -> TinyLM:
-    """Build a tiny T5 or BART (:func:`build_tiny_seq2seq`), save it under ``folder`` and load it back."""
+def save_tiny_seq2seq(
+    family: Seq2SeqFamily, folder: str | os.PathLike[str], seed: int = 0, pretrain: bool = True
+) -> TinyLM:
+    """Build a tiny T5 or BART (:func:`build_tiny_seq2seq`), save it under ``folder`` and load it back.
+
+    ``pretrain=False`` saves the randomly initialised model with its tokenizer (for encoding tests).
+    """
     from gradiend_text.models import load_text_model, save_text_model
     from gradiend_text.testing import TinyLM
 
-    model, tokenizer = build_tiny_seq2seq(family, seed=seed)
+    if pretrain:
+        model, tokenizer = build_tiny_seq2seq(family, seed=seed)
+    else:
+        model, tokenizer = _untrained(family, seed)
     path = save_text_model(model, tokenizer, Path(folder) / f"tiny-{family}")
     loaded, loaded_tokenizer = load_text_model(path)
     return TinyLM(path, loaded.eval(), loaded_tokenizer, "seq2seq")
