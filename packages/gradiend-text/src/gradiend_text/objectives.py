@@ -9,7 +9,7 @@ of equal sub-token count) one forward pass serves both losses; otherwise two are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -40,10 +40,13 @@ PREDICTION_OBJECTIVES: tuple[str, ...] = (
     "clm_next_token",
     "seq2seq_encoder_mlm",
     "clm_mlm_head",
+    "clm_sequence_cloze",
 )
 """Accepted ``prediction_objective`` values (``mlm_mask_token``, ``clm_next_token``,
 ``seq2seq_encoder_mlm`` and ``clm_mlm_head`` are the published names). ``clm_mlm_head`` scores like
-``clm_next_token``; its training loss comes from an auxiliary head (:mod:`gradiend_text.mlm_head`)."""
+``clm_next_token``; its training loss comes from an auxiliary head (:mod:`gradiend_text.mlm_head`).
+``clm_sequence_cloze`` (experimental) also scores like ``clm_next_token``; its training loss covers the
+word and its right context (:mod:`gradiend_text.cloze`)."""
 
 _ALIASES: dict[str, Objective] = {
     "mlm": "mlm",
@@ -52,6 +55,7 @@ _ALIASES: dict[str, Objective] = {
     "clm_next_token": "clm",
     "seq2seq_encoder_mlm": "seq2seq",
     "clm_mlm_head": "clm",
+    "clm_sequence_cloze": "clm",
 }
 _FAMILY = {"mlm": "a masked LM (BERT-like)", "clm": "a causal LM (GPT-like)", "seq2seq": "an encoder-decoder"}
 
@@ -163,7 +167,13 @@ def _encode(
     column: str,
     objective: Objective,
     placeholder: str,
+    encoder: Callable[..., EncodedRow] | None = None,
 ) -> list[EncodedRow]:
+    if encoder is not None:
+        return [
+            encoder(tokenizer, str(m), str(w), placeholder)
+            for m, w in zip(rows["masked"], rows[column], strict=True)
+        ]
     return [
         encode_row(tokenizer, str(m), str(w), objective, placeholder)
         for m, w in zip(rows["masked"], rows[column], strict=True)
@@ -188,6 +198,7 @@ def compute_paired_loss(
     rows: pd.DataFrame,
     objective: Objective,
     placeholder: str = MASK_PLACEHOLDER,
+    encoder: Callable[..., EncodedRow] | None = None,
 ) -> PairedLoss:
     """Mean cross-entropy of the factual and alternative target words of ``rows`` (see module docstring).
 
@@ -198,18 +209,19 @@ def compute_paired_loss(
             neutral rows: the result's ``alternative`` is ``None``).
         objective: ``"mlm"``, ``"clm"`` or ``"seq2seq"``.
         placeholder: the placeholder in ``masked``.
+        encoder: encodes one row instead of ``encode_row`` (e.g. :func:`gradiend_text.cloze.cloze_encoder`).
     """
     objective = check_objective(objective)
     if len(rows) == 0:
         raise ValueError("rows is empty")
     pad = pad_token_id(tokenizer)
-    factual = _encode(tokenizer, rows, "factual", objective, placeholder)
+    factual = _encode(tokenizer, rows, "factual", objective, placeholder, encoder)
     factual_batch = collate(factual, pad)
     if not _has_alternatives(rows):
         return PairedLoss(
             factual=_mean_cross_entropy(target_logits(model, factual_batch), factual_batch.targets)
         )
-    alternative = _encode(tokenizer, rows, "alternative", objective, placeholder)
+    alternative = _encode(tokenizer, rows, "alternative", objective, placeholder, encoder)
     alternative_batch = collate(alternative, pad)
     if all(f.shares_input(a) for f, a in zip(factual, alternative, strict=True)):
         logits = target_logits(model, factual_batch)

@@ -16,6 +16,7 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, Re
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
+from gradiend_text.cloze import cloze_encoder
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
 from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, train_mlm_head
@@ -167,9 +168,14 @@ class TextPredictionTrainer(Trainer):
         """Cross-entropy of the factual and the alternative words at the masked / next position.
 
         With an MLM head (``clm_mlm_head``, see :meth:`train_decoder_only_mlm_head`) the head's
-        cross-entropy instead.
+        cross-entropy instead; with ``clm_sequence_cloze`` the loss on the word and its right context.
         """
         tokenizer, objective = self._ready()
+        if self.args.prediction_objective == "clm_sequence_cloze":
+            window = int(getattr(self.args, "decoder_sequence_cloze_rhs_window", -1))
+            return compute_paired_loss(
+                base_model, tokenizer, rows, objective, self.mask_placeholder, cloze_encoder(window)
+            )
         head = self._training_head()
         if head is None:
             return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
