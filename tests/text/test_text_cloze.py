@@ -1,4 +1,4 @@
-"""clm_sequence_cloze (experimental): the causal LM's loss on the word and its right context."""
+"""Experimental cloze objectives: clm_sequence_cloze and seq2seq_decoder_sequence_cloze."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def test_rows_score_the_word_and_the_right_context_window(tiny_clm: TinyLM) -> N
         encode_clm_cloze_row(tokenizer, masked, "she", rhs_window=-2)
 
 
+@pytest.mark.slow  # experimental objectives: their training checks run with the slow set
 def test_the_tiny_gpt2_learns_the_feature_with_the_cloze_loss(tiny_clm: TinyLM, tmp_path: Path) -> None:
     torch.set_num_threads(1)
     trainer = TextPredictionTrainer(
@@ -46,4 +47,38 @@ def test_the_tiny_gpt2_learns_the_feature_with_the_cloze_loss(tiny_clm: TinyLM, 
     trainer.args.prediction_objective = "clm_sequence_cloze"
     trainer.train()
     assert trainer.objective == "clm", "decoder evaluation scores the word alone"
+    assert_feature_learned(trainer, 0.9)
+
+
+def test_seq2seq_cloze_rows_close_the_span_and_cut_the_right_context(untrained_t5: TinyLM) -> None:
+    from gradiend_text.seq2seq import encode_seq2seq_cloze_row
+
+    tokenizer = untrained_t5.tokenizer
+    masked = "mary said that [MASK] felt very tired today."
+    row = encode_seq2seq_cloze_row(tokenizer, masked, "she")
+    closing = tokenizer.convert_tokens_to_ids("<extra_id_1>")
+    assert row.decoder_ids[-1] == closing and row.targets[-1] == closing
+    assert tokenizer.decode(list(row.targets[:-1])).strip() == "she"
+    cut = encode_seq2seq_cloze_row(tokenizer, masked, "she", rhs_window=2)
+    right = tokenizer(" felt very tired today.", add_special_tokens=False)["input_ids"]
+    kept = tokenizer.decode(right[:2])
+    assert len(cut.input_ids) < len(row.input_ids)
+    decoded = tokenizer.decode(list(cut.input_ids), skip_special_tokens=True)
+    assert decoded.rstrip().endswith(kept.strip()) and "today" not in decoded
+
+
+@pytest.mark.slow
+def test_bart_learns_the_feature_with_the_decoder_cloze_loss(tiny_bart: TinyLM, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    trainer = TextPredictionTrainer(
+        model=tiny_bart.path,
+        data=gender_template_frame(60, seed=3),
+        target_classes=["he", "she"],
+        args=quick_arguments(tmp_path, max_seeds=3, prediction_objective="seq2seq_decoder_sequence_cloze"),
+        eval_neutral_data=neutral_sentences(100, seed=5),
+    )
+    names = trainer.default_parameter_names(trainer.base_model)
+    assert any(".decoder." in n for n in names), "the cloze objective reads the decoder too"
+    trainer.train()
+    assert trainer.objective == "seq2seq"
     assert_feature_learned(trainer, 0.9)

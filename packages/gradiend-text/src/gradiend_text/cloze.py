@@ -64,4 +64,11 @@ def cloze_encoder(rhs_window: int = -1) -> Callable[..., EncodedRow]:
     return partial(encode_clm_cloze_row, rhs_window=rhs_window)
 
 
-__all__ = ["cloze_encoder", "encode_clm_cloze_row"]
+def seq2seq_cloze_encoder(rhs_window: int = -1) -> Callable[..., EncodedRow]:
+    """``encode_seq2seq_cloze_row`` with a fixed ``rhs_window``."""
+    from gradiend_text.seq2seq import encode_seq2seq_cloze_row
+
+    return partial(encode_seq2seq_cloze_row, rhs_window=rhs_window)
+
+
+__all__ = ["cloze_encoder", "encode_clm_cloze_row", "seq2seq_cloze_encoder"]

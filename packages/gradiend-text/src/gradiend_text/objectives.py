@@ -41,12 +41,14 @@ PREDICTION_OBJECTIVES: tuple[str, ...] = (
     "seq2seq_encoder_mlm",
     "clm_mlm_head",
     "clm_sequence_cloze",
+    "seq2seq_decoder_sequence_cloze",
 )
 """Accepted ``prediction_objective`` values (``mlm_mask_token``, ``clm_next_token``,
 ``seq2seq_encoder_mlm`` and ``clm_mlm_head`` are the published names). ``clm_mlm_head`` scores like
 ``clm_next_token``; its training loss comes from an auxiliary head (:mod:`gradiend_text.mlm_head`).
 ``clm_sequence_cloze`` (experimental) also scores like ``clm_next_token``; its training loss covers the
-word and its right context (:mod:`gradiend_text.cloze`)."""
+word and its right context (:mod:`gradiend_text.cloze`); ``seq2seq_decoder_sequence_cloze``
+(experimental) is its encoder-decoder counterpart (:func:`gradiend_text.seq2seq.encode_seq2seq_cloze_row`)."""
 
 _ALIASES: dict[str, Objective] = {
     "mlm": "mlm",
@@ -56,6 +58,7 @@ _ALIASES: dict[str, Objective] = {
     "seq2seq_encoder_mlm": "seq2seq",
     "clm_mlm_head": "clm",
     "clm_sequence_cloze": "clm",
+    "seq2seq_decoder_sequence_cloze": "seq2seq",
 }
 _FAMILY = {"mlm": "a masked LM (BERT-like)", "clm": "a causal LM (GPT-like)", "seq2seq": "an encoder-decoder"}
 

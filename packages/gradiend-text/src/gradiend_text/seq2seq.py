@@ -93,6 +93,53 @@ def encode_seq2seq_row(
     return EncodedRow(tuple(encoder_ids), positions, tuple(word_ids), tuple(labels))
 
 
+def encode_seq2seq_cloze_row(
+    tokenizer: PreTrainedTokenizerBase,
+    masked: str,
+    word: str,
+    placeholder: str = MASK_PLACEHOLDER,
+    rhs_window: int = -1,
+) -> EncodedRow:
+    """``seq2seq_decoder_sequence_cloze`` (experimental): the decoder's loss on the word and what follows.
+
+    The encoder reads the text with the word hidden (as :func:`encode_seq2seq_row`) and its right
+    context cut to ``rhs_window`` tokens (``-1``: all). T5 scheme: the labels are the natural span target
+    ``<extra_id_0> word <extra_id_1>`` and the word and the closing sentinel are scored; BART scheme: the
+    labels reconstruct the text up to the end of the window and the word and the right-context tokens
+    are scored.
+    """
+    if rhs_window < -1:
+        raise ValueError(f"rhs_window must be -1 (whole right context) or >= 0, got {rhs_window}")
+    prefix, found, rest = masked.partition(placeholder)
+    if not found:
+        raise ValueError(f"masked text has no {placeholder!r} placeholder: {masked!r}")
+    rest = rest.replace(placeholder, word)
+    rhs_ids = list(tokenizer(rest, add_special_tokens=False)["input_ids"]) if rest else []
+    if rhs_window >= 0 and len(rhs_ids) > rhs_window:
+        rhs_ids = rhs_ids[:rhs_window]
+        rest = str(tokenizer.decode(rhs_ids))
+    leading_space = bool(prefix) and prefix[-1].isspace()
+    word_ids = word_token_ids(tokenizer, word, leading_space)
+    sentinel = check_seq2seq_tokenizer(tokenizer)
+    if sentinel is None:
+        encoder_ids = list(tokenizer(prefix + str(tokenizer.mask_token) + rest)["input_ids"])
+        stripped = prefix.rstrip()
+        prefix_ids = _special_prefix_suffix(tokenizer)[0] + (
+            list(tokenizer(stripped, add_special_tokens=False)["input_ids"]) if stripped else []
+        )
+        labels = prefix_ids + word_ids + rhs_ids
+        start = len(prefix_ids)
+    else:
+        encoder_ids = list(tokenizer(prefix + SENTINEL + rest)["input_ids"])
+        closing = tokenizer.convert_tokens_to_ids("<extra_id_1>")
+        labels = [sentinel, *word_ids] + (
+            [closing] if isinstance(closing, int) and closing != tokenizer.unk_token_id else []
+        )
+        start = 1
+    positions = tuple(range(start, len(labels)))
+    return EncodedRow(tuple(encoder_ids), positions, tuple(labels[start:]), tuple(labels))
+
+
 def decoder_input_ids(model: nn.Module, labels: torch.Tensor) -> torch.Tensor:
     """The teacher-forced decoder inputs for ``labels`` (padding ``-100``): the labels shifted right."""
     prepare = getattr(model, "prepare_decoder_input_ids_from_labels", None)
@@ -124,6 +171,7 @@ __all__ = [
     "SENTINEL",
     "check_seq2seq_tokenizer",
     "decoder_input_ids",
+    "encode_seq2seq_cloze_row",
     "encode_seq2seq_row",
     "sentinel_id",
     "span_accuracy_rows",

@@ -16,7 +16,7 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, Re
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
-from gradiend_text.cloze import cloze_encoder
+from gradiend_text.cloze import cloze_encoder, seq2seq_cloze_encoder
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
 from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, train_mlm_head
@@ -152,6 +152,8 @@ class TextPredictionTrainer(Trainer):
         )
         self.tokenizer = tokenizer
         self.objective = resolve_objective(self.args.prediction_objective, loaded)
+        if self.args.prediction_objective in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
+            logger.warning("prediction_objective=%r is experimental", self.args.prediction_objective)
         return loaded.eval()
 
     def _ready(self) -> tuple[PreTrainedTokenizerBase, Objective]:
@@ -161,7 +163,13 @@ class TextPredictionTrainer(Trainer):
         return self.tokenizer, self.objective
 
     def default_parameter_names(self, base_model: nn.Module) -> list[str]:
-        """The backbone: every trainable parameter except the output head (tied embeddings count once)."""
+        """The backbone: every trainable parameter except the output head (tied embeddings count once).
+
+        Encoder-decoders: the encoder and the shared embedding; with ``seq2seq_decoder_sequence_cloze``
+        every trainable parameter (encoder, decoder and head).
+        """
+        if self.args.prediction_objective == "seq2seq_decoder_sequence_cloze":
+            return [name for name, p in base_model.named_parameters() if p.requires_grad]
         return backbone_parameter_names(base_model)
 
     def compute_losses(self, base_model: nn.Module, rows: pd.DataFrame) -> PairedLoss:
@@ -171,11 +179,11 @@ class TextPredictionTrainer(Trainer):
         cross-entropy instead; with ``clm_sequence_cloze`` the loss on the word and its right context.
         """
         tokenizer, objective = self._ready()
-        if self.args.prediction_objective == "clm_sequence_cloze":
+        requested = self.args.prediction_objective
+        if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
             window = int(getattr(self.args, "decoder_sequence_cloze_rhs_window", -1))
-            return compute_paired_loss(
-                base_model, tokenizer, rows, objective, self.mask_placeholder, cloze_encoder(window)
-            )
+            encoder = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
+            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
         head = self._training_head()
         if head is None:
             return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
