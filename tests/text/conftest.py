@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gradiend_text.testing import TinyLM, save_tiny_lm
+from gradiend_text.testing_seq2seq import save_tiny_seq2seq
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +21,24 @@ def tiny_mlm(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
 def tiny_clm(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
     """A tiny GPT-2 causal LM (saved, reloaded) that predicts he/she/they on held-out templates (>= 90 %)."""
     return save_tiny_lm("clm", tmp_path_factory.mktemp("tiny_clm"))
+
+
+@pytest.fixture(scope="session")
+def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
+    """A tiny T5 (saved, reloaded) that fills the pronoun span with he/she/they on held-out templates."""
+    return save_tiny_seq2seq("t5", tmp_path_factory.mktemp("tiny_t5"))
+
+
+@pytest.fixture(scope="session")
+def untrained_t5(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
+    """A randomly initialised tiny T5 with its offline tokenizer (saved, reloaded): for encoding checks."""
+    return save_tiny_seq2seq("t5", tmp_path_factory.mktemp("untrained_t5"), pretrain=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> TinyLM:
+    """A tiny BART (saved, reloaded) that fills the masked pronoun with he/she/they on held-out templates."""
+    return save_tiny_seq2seq("bart", tmp_path_factory.mktemp("tiny_bart"))
 
 
 @pytest.fixture(scope="session")

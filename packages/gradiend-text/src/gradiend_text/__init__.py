@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from gradiend_text.data_creator import TextFilterConfig, TextPredictionDataCreator
     from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
     from gradiend_text.objectives import compute_paired_loss, detect_objective, resolve_objective
+    from gradiend_text.perplexity import causal_lm_perplexity
+    from gradiend_text.preprocess import SpacyTagSpec, TextPreprocessConfig, preprocess_texts
     from gradiend_text.scoring import (
         language_modeling_score,
         target_class_probabilities,
@@ -41,6 +43,10 @@ _EXPORTS: dict[str, str] = {
     "compute_paired_loss": "gradiend_text.objectives",
     "detect_objective": "gradiend_text.objectives",
     "resolve_objective": "gradiend_text.objectives",
+    "causal_lm_perplexity": "gradiend_text.perplexity",
+    "SpacyTagSpec": "gradiend_text.preprocess",
+    "TextPreprocessConfig": "gradiend_text.preprocess",
+    "preprocess_texts": "gradiend_text.preprocess",
     "language_modeling_score": "gradiend_text.scoring",
     "target_class_probabilities": "gradiend_text.scoring",
     "target_word_probabilities": "gradiend_text.scoring",
@@ -52,11 +58,14 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
+    "SpacyTagSpec",
     "TextColumns",
     "TextFilterConfig",
     "TextPredictionDataCreator",
     "TextPredictionTrainer",
+    "TextPreprocessConfig",
     "backbone_parameter_names",
+    "causal_lm_perplexity",
     "compute_paired_loss",
     "detect_objective",
     "language_modeling_score",
@@ -64,6 +73,7 @@ __all__ = [
     "load_dreaddit_texts",
     "load_text_model",
     "normalize_text_data",
+    "preprocess_texts",
     "resolve_objective",
     "save_text_model",
     "smollm2_path",

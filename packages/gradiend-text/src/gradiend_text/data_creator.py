@@ -24,21 +24,29 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import pandas as pd
 
 from gradiend_text.data import assign_splits, sample_alternatives
 from gradiend_text.fileio import write_table
 from gradiend_text.matching import (
+    WordMatch,
     apply_casing,
     contains_any_word,
     find_words,
     left_context_words,
     mask_matches,
+)
+from gradiend_text.preprocess import (
+    SpacyTagSpec,
+    TextPreprocessConfig,
+    load_spacy,
+    preprocess_texts,
+    spans_match_tags,
 )
 from gradiend_text.sentences import iter_sentences
 from gradiend_text.tables import TableSource, load_table
@@ -76,6 +84,9 @@ class TextFilterConfig:
         id: the class name; defaults to the first word.
         mask: the placeholder written in place of a match.
         min_left_context_words: per-class override of the creator's ``min_left_context_words``.
+        spacy_tags: keep a match only when its spaCy token has these attributes
+            (:data:`gradiend_text.preprocess.SpacyTagSpec`, e.g. ``{"pos": "PRON"}``); needs the
+            creator's ``spacy_model``.
     """
 
     targets: list[str | TextFilterConfig] | None = None
@@ -83,6 +94,7 @@ class TextFilterConfig:
     id: str | None = None
     mask: str = "[MASK]"
     min_left_context_words: int | None = None
+    spacy_tags: SpacyTagSpec | None = None
 
     def __post_init__(self) -> None:
         if self.target is not None and self.targets is not None:
@@ -133,6 +145,10 @@ class TextPredictionDataCreator:
         feature_targets: one :class:`TextFilterConfig` per class.
         min_left_context_words: words required before the first match (per-config override possible).
         seed: seed for sampling, balancing, splitting and drawn alternatives.
+        preprocess: how texts become sentences (:class:`~gradiend_text.preprocess.TextPreprocessConfig`:
+            splitting, length limits, deduplication); default: the built-in sentence split.
+        spacy_model: an installed spaCy pipeline name or a loaded pipeline, for ``spacy_tags`` filters
+            and (with ``preprocess``) spaCy sentence splitting.
     """
 
     def __init__(
@@ -145,6 +161,8 @@ class TextPredictionDataCreator:
         feature_targets: Sequence[TextFilterConfig] | None = None,
         min_left_context_words: int = 10,
         seed: int = 42,
+        preprocess: TextPreprocessConfig | None = None,
+        spacy_model: str | Any = None,
     ) -> None:
         if min_left_context_words < 0:
             raise ValueError(f"min_left_context_words must be >= 0, got {min_left_context_words}")
@@ -164,6 +182,14 @@ class TextPredictionDataCreator:
         self.hf_config = hf_config
         self.min_left_context_words = min_left_context_words
         self.seed = seed
+        self.preprocess = preprocess
+        tagged = [cfg.class_id for cfg in self.feature_targets if cfg.spacy_tags]
+        if tagged and spacy_model is None:
+            raise ValueError(
+                f"feature_targets {tagged} set spacy_tags; pass spacy_model= (an installed spaCy pipeline "
+                "name or a loaded pipeline)"
+            )
+        self._nlp = load_spacy(spacy_model) if spacy_model is not None else None
         self._texts: list[str] | None = None
 
     # --- base texts -------------------------------------------------------------------------------
@@ -206,7 +232,7 @@ class TextPredictionDataCreator:
         seen: dict[str, set[str]] = {cfg.class_id: set() for cfg in self.feature_targets}
         skipped: Counter[str] = Counter()
         words = {cfg.class_id: cfg.words() for cfg in self.feature_targets}
-        for sentence in iter_sentences(self.texts()):
+        for sentence in self._sentences(self.texts()):
             hits = {cid: m for cid, w in words.items() if (m := find_words(sentence, w))}
             if len(hits) != 1:
                 skipped["ambiguous" if hits else "no_target"] += 1
@@ -215,6 +241,8 @@ class TextPredictionDataCreator:
             cfg = next(c for c in self.feature_targets if c.class_id == cid)
             if len({m.word for m in matches}) > 1:
                 skipped["mixed_forms"] += 1
+            elif cfg.spacy_tags and not self._tags_match(sentence, matches, cfg.spacy_tags):
+                skipped["spacy_tags"] += 1
             elif left_context_words(sentence, matches[0].start) < self._min_context(cfg):
                 skipped["short_left_context"] += 1
             elif (masked := mask_matches(sentence, matches, cfg.mask)) not in seen[cid]:
@@ -228,6 +256,16 @@ class TextPredictionDataCreator:
                     }
                 )
         return rows, skipped
+
+    def _sentences(self, texts: list[str]) -> Iterable[str]:
+        """The built-in sentence split, or ``preprocess`` when given."""
+        if self.preprocess is None:
+            return iter_sentences(texts)
+        return preprocess_texts(texts, self.preprocess, self._nlp)
+
+    def _tags_match(self, sentence: str, matches: Sequence[WordMatch], tags: SpacyTagSpec) -> bool:
+        assert self._nlp is not None
+        return spans_match_tags(self._nlp, sentence, [(m.start, m.end) for m in matches], tags)
 
     def _class_frames(self, max_size_per_class: int | None, balance: bool) -> dict[str, pd.DataFrame]:
         if len(self.feature_targets) < 1:
@@ -341,7 +379,7 @@ class TextPredictionDataCreator:
             raise ValueError(f"generate_neutral_data supports format='minimal' only, got {format!r}")
         excluded = [w for cfg in self.feature_targets for w in cfg.words()]
         excluded += [str(w) for w in additional_excluded_words or []]
-        sentences = list(dict.fromkeys(s for s in iter_sentences(self.texts(base_data))))
+        sentences = list(dict.fromkeys(self._sentences(self.texts(base_data))))
         neutral = pd.DataFrame({"text": [s for s in sentences if not contains_any_word(s, excluded)]})
         if max_size is not None and len(neutral) > max_size:
             neutral = neutral.sample(n=max_size, random_state=self.seed).sort_index().reset_index(drop=True)

@@ -1,6 +1,6 @@
 """Turning masked texts and target words into model inputs and the positions that score the targets.
 
-Two objectives (:data:`Objective`):
+Three objectives (:data:`Objective`):
 
 * ``"mlm"`` (masked LM): every ``[MASK]`` placeholder becomes as many mask tokens as the target word
   has sub-tokens; the logits *at* each mask token score the corresponding sub-token.
@@ -10,6 +10,11 @@ Two objectives (:data:`Objective`):
   target sub-token (teacher forcing). Logits at position ``t`` predict token ``t + 1``, so target
   sub-token ``i`` is scored by the logits of the position *before* it: the last prefix token for the
   first sub-token. A prefix with no tokens gets the tokenizer's BOS token, or raises.
+
+* ``"seq2seq"`` (encoder-decoder, published name ``seq2seq_encoder_mlm``): see
+  :mod:`gradiend_text.seq2seq`. The encoder reads the text with the placeholder replaced by one
+  sentinel (T5: ``<extra_id_0>``) or mask token (BART: ``<mask>``); the decoder is teacher forced on
+  its labels (``decoder_ids``) and the logits at label position ``i`` score label ``i``.
 
 Each row is encoded separately (:class:`EncodedRow`, no padding) and :func:`collate` pads a batch to
 its longest row only (right padding with an attention mask).
@@ -26,22 +31,32 @@ import torch
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
-Objective = Literal["mlm", "clm"]
-OBJECTIVES: tuple[str, ...] = ("mlm", "clm")
+Objective = Literal["mlm", "clm", "seq2seq"]
+OBJECTIVES: tuple[str, ...] = ("mlm", "clm", "seq2seq")
 MASK_PLACEHOLDER = "[MASK]"
 
 
 @dataclass(frozen=True)
 class EncodedRow:
-    """One row: unpadded ``input_ids``, and for each target sub-token the scoring position and id."""
+    """One row: unpadded ``input_ids``, and for each target sub-token the scoring position and id.
+
+    ``decoder_ids``: the decoder labels of an encoder-decoder row (empty otherwise); its positions
+    index these labels.
+    """
 
     input_ids: tuple[int, ...]
     positions: tuple[int, ...]
     targets: tuple[int, ...]
+    decoder_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """What one forward row is made of: the inputs and the decoder labels."""
+        return self.input_ids, self.decoder_ids
 
     def shares_input(self, other: EncodedRow) -> bool:
         """Whether ``other`` is scored from the same forward pass (same inputs and positions)."""
-        return self.input_ids == other.input_ids and self.positions == other.positions
+        return self.key == other.key and self.positions == other.positions
 
 
 @dataclass
@@ -49,6 +64,7 @@ class TargetBatch:
     """A padded batch and the flat list of scored target sub-tokens.
 
     ``row_index[k]``, ``positions[k]`` and ``targets[k]`` describe sub-token ``k`` of the batch.
+    ``labels``: the padded decoder labels of encoder-decoder rows (padding ``-100``), else ``None``.
     """
 
     input_ids: torch.Tensor
@@ -56,23 +72,28 @@ class TargetBatch:
     row_index: torch.Tensor
     positions: torch.Tensor
     targets: torch.Tensor
+    labels: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> TargetBatch:
         """The same batch on ``device``."""
         return TargetBatch(
-            *(
-                t.to(device)
-                for t in (self.input_ids, self.attention_mask, self.row_index, self.positions, self.targets)
-            )
+            self.input_ids.to(device),
+            self.attention_mask.to(device),
+            self.row_index.to(device),
+            self.positions.to(device),
+            self.targets.to(device),
+            None if self.labels is None else self.labels.to(device),
         )
 
 
 def check_objective(objective: str) -> Objective:
-    """``objective`` if it is ``"mlm"`` or ``"clm"``, else a ValueError."""
+    """``objective`` if it is ``"mlm"``, ``"clm"`` or ``"seq2seq"``, else a ValueError."""
     if objective == "mlm":
         return "mlm"
     if objective == "clm":
         return "clm"
+    if objective == "seq2seq":
+        return "seq2seq"
     raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
 
 
@@ -161,8 +182,13 @@ def encode_row(
     placeholder: str = MASK_PLACEHOLDER,
 ) -> EncodedRow:
     """Encode one row for ``objective`` (see the module docstring)."""
-    if check_objective(objective) == "mlm":
+    checked = check_objective(objective)
+    if checked == "mlm":
         return encode_mlm_row(tokenizer, masked, word, placeholder)
+    if checked == "seq2seq":
+        from gradiend_text.seq2seq import encode_seq2seq_row
+
+        return encode_seq2seq_row(tokenizer, masked, word, placeholder)
     return encode_clm_row(tokenizer, masked, word, placeholder)
 
 
@@ -175,9 +201,15 @@ def pad_token_id(tokenizer: PreTrainedTokenizerBase) -> int:
 
 
 def collate(rows: Sequence[EncodedRow], pad_id: int) -> TargetBatch:
-    """Pad ``rows`` to the longest one (right padding) and flatten their scored sub-tokens."""
+    """Pad ``rows`` to the longest one (right padding) and flatten their scored sub-tokens.
+
+    Encoder-decoder rows (all with ``decoder_ids``) also get padded ``labels`` (padding ``-100``).
+    """
     if not rows:
         raise ValueError("cannot collate an empty batch")
+    with_decoder = [bool(r.decoder_ids) for r in rows]
+    if any(with_decoder) and not all(with_decoder):
+        raise ValueError("a batch mixes encoder-decoder rows with rows that have no decoder labels")
     length = max(len(r.input_ids) for r in rows)
     input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(rows), length), dtype=torch.long)
@@ -191,7 +223,14 @@ def collate(rows: Sequence[EncodedRow], pad_id: int) -> TargetBatch:
         positions.extend(row.positions)
         targets.extend(row.targets)
     as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-    return TargetBatch(input_ids, attention_mask, as_long(row_index), as_long(positions), as_long(targets))
+    labels = None
+    if all(with_decoder):
+        labels = torch.full((len(rows), max(len(r.decoder_ids) for r in rows)), -100, dtype=torch.long)
+        for i, row in enumerate(rows):
+            labels[i, : len(row.decoder_ids)] = torch.tensor(row.decoder_ids, dtype=torch.long)
+    return TargetBatch(
+        input_ids, attention_mask, as_long(row_index), as_long(positions), as_long(targets), labels
+    )
 
 
 __all__ = [

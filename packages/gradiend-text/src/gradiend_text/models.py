@@ -1,4 +1,4 @@
-"""Loading, inspecting and saving Hugging Face masked and causal language models."""
+"""Loading, inspecting and saving Hugging Face masked, causal and encoder-decoder language models."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase, objective: str) -> Pre
         raise ValueError(
             f"tokenizer {tokenizer.name_or_path!r} has no mask token, so it cannot serve a masked LM"
         )
+    if objective == "seq2seq":
+        from gradiend_text.seq2seq import check_seq2seq_tokenizer
+
+        check_seq2seq_tokenizer(tokenizer)
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
             raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has neither a pad nor an EOS token")
@@ -52,9 +56,9 @@ def load_text_model(
 
     Args:
         model: a local directory or hub id, or an already loaded ``PreTrainedModel``.
-        objective: ``"auto"`` (detect from the config), ``"mlm"`` or ``"clm"`` (or the published names
-            ``"mlm_mask_token"``/``"clm_next_token"``); picks ``AutoModelForMaskedLM`` or
-            ``AutoModelForCausalLM``.
+        objective: ``"auto"`` (detect from the config), ``"mlm"``, ``"clm"`` (or the published names
+            ``"mlm_mask_token"``/``"clm_next_token"``) or ``"seq2seq_encoder_mlm"``; picks
+            ``AutoModelForMaskedLM``, ``AutoModelForCausalLM`` or ``AutoModelForSeq2SeqLM``.
         tokenizer: a tokenizer or where to load it from; defaults to the model's own path.
         dtype: weights dtype when loading (default: as saved).
         device_map: Hugging Face ``device_map`` for large models (needs ``accelerate``), e.g. ``"auto"``.
@@ -64,7 +68,13 @@ def load_text_model(
     Returns:
         ``(model, tokenizer)``; a causal LM's tokenizer without pad token gets EOS as pad token.
     """
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, PreTrainedModel
+    from transformers import (
+        AutoConfig,
+        AutoModelForCausalLM,
+        AutoModelForMaskedLM,
+        AutoModelForSeq2SeqLM,
+        PreTrainedModel,
+    )
 
     if isinstance(model, PreTrainedModel):
         loaded, source = model, model.name_or_path
@@ -73,7 +83,9 @@ def load_text_model(
         source = os.fspath(model)
         config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
         resolved = resolve_objective(objective, config)
-        auto = AutoModelForMaskedLM if resolved == "mlm" else AutoModelForCausalLM
+        auto = {"mlm": AutoModelForMaskedLM, "clm": AutoModelForCausalLM, "seq2seq": AutoModelForSeq2SeqLM}[
+            resolved
+        ]
         options: dict[str, Any] = {"trust_remote_code": trust_remote_code}
         if dtype is not None:
             options["dtype"] = dtype
@@ -107,11 +119,17 @@ def backbone_parameter_names(model: nn.Module) -> list[str]:
     The backbone is ``model.base_model`` (e.g. ``bert``, ``transformer``, ``model``); output heads
     (``lm_head``, ``cls.predictions`` with its transform) lie outside it and are excluded. An input
     embedding tied to the output head is a backbone parameter and is listed once.
+
+    Encoder-decoders (``config.is_encoder_decoder``, objective ``seq2seq_encoder_mlm``): the encoder
+    stack and the shared token embedding (:func:`seq2seq_encoder_parameter_names`); the decoder and
+    the output head are left out.
     """
     from transformers import PreTrainedModel
 
     if not isinstance(model, PreTrainedModel):
         raise TypeError(f"model must be a transformers PreTrainedModel, got {type(model).__name__}")
+    if getattr(model.config, "is_encoder_decoder", False):
+        return seq2seq_encoder_parameter_names(model)
     backbone = model.base_model
     prefix = "" if backbone is model else f"{model.base_model_prefix}."
     names = [prefix + name for name, p in backbone.named_parameters() if p.requires_grad]
@@ -124,12 +142,29 @@ def backbone_parameter_names(model: nn.Module) -> list[str]:
     return names
 
 
+def seq2seq_encoder_parameter_names(model: PreTrainedModel) -> list[str]:
+    """The encoder's trainable parameters and the input embedding it reads (shared with the decoder).
+
+    The input embedding is listed once under the first name ``named_parameters()`` gives it (e.g.
+    ``shared.weight`` for T5, ``model.shared.weight`` for BART).
+    """
+    encoder = model.get_encoder()
+    embedding = model.get_input_embeddings()
+    wanted = {id(p) for p in encoder.parameters() if p.requires_grad}
+    wanted |= {id(p) for p in embedding.parameters() if p.requires_grad}
+    names = [name for name, p in model.named_parameters() if id(p) in wanted]
+    if not names:
+        raise ValueError(f"{type(model).__name__} has no trainable encoder parameters")
+    return names
+
+
 def save_text_model(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, output_dir: str | os.PathLike[str]
 ) -> str:
     """Save model and tokenizer to ``output_dir`` atomically (temporary sibling directory, then rename).
 
-    The directory loads back with ``AutoModelForMaskedLM``/``AutoModelForCausalLM.from_pretrained``.
+    The directory loads back with ``AutoModelForMaskedLM``/``AutoModelForCausalLM``/
+    ``AutoModelForSeq2SeqLM.from_pretrained``.
     """
     with atomic_directory(output_dir) as tmp:
         model.save_pretrained(tmp)
@@ -138,4 +173,10 @@ def save_text_model(
     return os.fspath(output_dir)
 
 
-__all__ = ["backbone_parameter_names", "load_text_model", "prepare_tokenizer", "save_text_model"]
+__all__ = [
+    "backbone_parameter_names",
+    "load_text_model",
+    "prepare_tokenizer",
+    "save_text_model",
+    "seq2seq_encoder_parameter_names",
+]

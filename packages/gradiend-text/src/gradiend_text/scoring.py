@@ -9,7 +9,9 @@ forcing (exact). When the row has a ``factual`` word, each candidate word first 
 
 The language-modelling score (:func:`language_modeling_score`) is a top-1 accuracy on neutral text:
 for a masked LM on a seeded random 15 % of the non-special tokens of each text (replaced by the mask
-token), for a causal LM on every next token (token ``t + 1`` read from the logits at ``t``).
+token), for a causal LM on every next token (token ``t + 1`` read from the logits at ``t``), for an
+encoder-decoder the span accuracy of one seeded random word per text
+(:func:`gradiend_text.seq2seq.span_accuracy_rows`).
 
 A decoder grid scores the same rows at every point: their encodings are kept per tokenizer
 (:class:`EncodingCache`), so each row is tokenized once per process, not once per point.
@@ -115,23 +117,24 @@ def _score_log_probs(
 ) -> torch.Tensor:
     """Sum of target log-probabilities per encoded row; rows with identical inputs share one forward row."""
     # Distinct inputs, shortest first: batches of similar lengths waste little on padding.
-    inputs = sorted({row.input_ids for row in encoded}, key=len)
-    input_index = {ids: i for i, ids in enumerate(inputs)}
+    inputs = sorted({row.key for row in encoded}, key=lambda key: (len(key[0]), len(key[1])))
+    input_index = {key: i for i, key in enumerate(inputs)}
     users: dict[int, list[int]] = defaultdict(list)
     for k, row in enumerate(encoded):
-        users[input_index[row.input_ids]].append(k)
+        users[input_index[row.key]].append(k)
     sums = torch.zeros(len(encoded), dtype=torch.float64)
     as_long = partial(torch.tensor, dtype=torch.long)
     for start in range(0, len(inputs), batch_size):
         chunk = range(start, min(start + batch_size, len(inputs)))
-        padded = collate([EncodedRow(inputs[i], (), ()) for i in chunk], pad_id)
+        padded = collate([EncodedRow(inputs[i][0], (), (), inputs[i][1]) for i in chunk], pad_id)
         members = [k for i in chunk for k in users[i]]
         batch = TargetBatch(
             padded.input_ids,
             padded.attention_mask,
-            as_long([input_index[encoded[k].input_ids] - start for k in members for _ in encoded[k].targets]),
+            as_long([input_index[encoded[k].key] - start for k in members for _ in encoded[k].targets]),
             as_long([p for k in members for p in encoded[k].positions]),
             as_long([t for k in members for t in encoded[k].targets]),
+            padded.labels,
         )
         log_probs = torch.log_softmax(target_logits(model, batch).double(), dim=-1).cpu()
         token_scores = log_probs.gather(1, batch.targets.unsqueeze(1)).squeeze(1)
@@ -196,6 +199,10 @@ def _lms_rows(
     mask_probability: float,
     max_length: int,
 ) -> list[EncodedRow]:
+    if objective == "seq2seq":
+        from gradiend_text.seq2seq import span_accuracy_rows
+
+        return span_accuracy_rows(tokenizer, texts, seed)
     generator = torch.Generator().manual_seed(seed)
     rows = []
     for text in texts:

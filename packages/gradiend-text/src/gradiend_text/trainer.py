@@ -16,12 +16,15 @@ from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, Re
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
+from gradiend_text.cloze import cloze_encoder, seq2seq_cloze_encoder
 from gradiend_text.config import TextPredictionConfig
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
 from gradiend_text.encoding import MASK_PLACEHOLDER
+from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, train_mlm_head
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
 from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_texts
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
+from gradiend_text.perplexity import causal_lm_perplexity
 from gradiend_text.report import probability_table_html
 from gradiend_text.scoring import language_modeling_score, target_word_probabilities
 from gradiend_text.validation import check_rows_fit_model, position_limit
@@ -142,6 +145,7 @@ class TextPredictionTrainer(Trainer):
         self._tokenizer_spec = tokenizer
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.objective: Objective | None = None
+        self.mlm_head: DecoderMLMHead | None = None
         self.mask_placeholder = mask_placeholder
         defaults = TextColumns()
         columns = TextColumns(
@@ -192,6 +196,8 @@ class TextPredictionTrainer(Trainer):
         check_rows_fit_model(
             self.rows, tokenizer, self.objective, self.mask_placeholder, position_limit(loaded)
         )
+        if self.args.prediction_objective in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
+            logger.warning("prediction_objective=%r is experimental", self.args.prediction_objective)
         return loaded.eval()
 
     @classmethod
@@ -230,13 +236,126 @@ class TextPredictionTrainer(Trainer):
         return self.tokenizer, self.objective
 
     def default_parameter_names(self, base_model: nn.Module) -> list[str]:
-        """The backbone: every trainable parameter except the output head (tied embeddings count once)."""
+        """The backbone: every trainable parameter except the output head (tied embeddings count once).
+
+        Encoder-decoders: the encoder and the shared embedding; with ``seq2seq_decoder_sequence_cloze``
+        every trainable parameter (encoder, decoder and head).
+        """
+        if self.args.prediction_objective == "seq2seq_decoder_sequence_cloze":
+            return [name for name, p in base_model.named_parameters() if p.requires_grad]
         return backbone_parameter_names(base_model)
 
     def compute_losses(self, base_model: nn.Module, rows: pd.DataFrame) -> PairedLoss:
-        """Cross-entropy of the factual and the alternative words at the masked / next position."""
+        """Cross-entropy of the factual and the alternative words at the masked / next position.
+
+        With an MLM head (``clm_mlm_head``, see :meth:`train_decoder_only_mlm_head`) the head's
+        cross-entropy instead; with ``clm_sequence_cloze`` the loss on the word and its right context.
+        """
         tokenizer, objective = self._ready()
-        return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
+        requested = self.args.prediction_objective
+        if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
+            window = int(getattr(self.args, "decoder_sequence_cloze_rhs_window", -1))
+            encoder = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
+            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
+        head = self._training_head()
+        if head is None:
+            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
+        factual = head_loss(base_model, head, tokenizer, rows, "factual", self.mask_placeholder)
+        if "alternative" not in rows.columns or rows["alternative"].isna().all():
+            return PairedLoss(factual=factual)
+        alternative = head_loss(base_model, head, tokenizer, rows, "alternative", self.mask_placeholder)
+        return PairedLoss(factual=factual, alternative=alternative)
+
+    # --- decoder-only models with an auxiliary MLM head -------------------------------------------
+
+    @property
+    def mlm_head_dir(self) -> str | None:
+        """Where :meth:`train_decoder_only_mlm_head` saves the head: ``<experiment_dir>/decoder_mlm_head``."""
+        return os.path.join(self.experiment_dir, "decoder_mlm_head") if self.experiment_dir else None
+
+    def _training_head(self) -> DecoderMLMHead | None:
+        """The MLM head the losses come from: ``clm_mlm_head`` needs one; ``auto`` uses a saved one."""
+        requested = self.args.prediction_objective
+        if self.objective != "clm" or requested not in ("auto", "clm_mlm_head"):
+            return None
+        if self.mlm_head is None and self.mlm_head_dir and has_saved_head(self.mlm_head_dir):
+            self.mlm_head = DecoderMLMHead.load(self.mlm_head_dir)
+            logger.info("Using the decoder-only MLM head saved at %s", self.mlm_head_dir)
+        if self.mlm_head is None and requested == "clm_mlm_head":
+            raise ValueError(
+                "prediction_objective='clm_mlm_head' needs a trained MLM head: call "
+                "trainer.train_decoder_only_mlm_head(...) first (it saves to "
+                "<experiment_dir>/decoder_mlm_head)"
+            )
+        return self.mlm_head
+
+    def train_decoder_only_mlm_head(
+        self,
+        model: str | PreTrainedModel | None = None,
+        output: str | None = None,
+        *,
+        split: str = "train",
+        batch_size: int = 16,
+        epochs: int = 5,
+        lr: float = 1e-3,
+        pooling_length: int = 3,
+        max_size: int | None = None,
+        use_cache: bool | None = None,
+    ) -> str:
+        """Train the auxiliary MLM head of a causal LM (backbone frozen), save it and use it for training.
+
+        Args:
+            model: the trainer's base model (its path, hub id or the loaded model); ``None`` means the same.
+                Another model raises: the head reads this model's hidden states.
+            output: folder of the head (default :attr:`mlm_head_dir`).
+            split: the rows it learns from (their masked text and factual word, every class of the data).
+            batch_size: rows per step.
+            epochs: passes over the rows.
+            lr: AdamW learning rate of the head.
+            pooling_length: positions averaged from the slot on (the slot and the tokens after it).
+            max_size: at most this many rows (seeded sample).
+            use_cache: reuse a head already saved at ``output`` (default ``args.use_cache``).
+
+        Returns:
+            The folder of the saved head. Later trainers on the same experiment directory reuse it;
+            ``prediction_objective`` ``"auto"`` or ``"clm_mlm_head"`` then trains on its loss.
+        """
+        if model is not None and model is not self._model_spec and model != self._model_spec:
+            raise ValueError(
+                f"model must be the trainer's base model ({self._model_spec!r}) or None, got {model!r}"
+            )
+        target = output or self.mlm_head_dir
+        if target is None:
+            raise ValueError("output is required when args.experiment_dir is not set")
+        tokenizer, objective = self._ready()
+        if objective != "clm":
+            raise ValueError(
+                f"an MLM head is for decoder-only (causal) models; this model's objective is {objective!r}"
+            )
+        reuse = bool(self.args.use_cache) if use_cache is None else use_cache
+        if reuse and has_saved_head(target):
+            self.mlm_head = DecoderMLMHead.load(target)
+            logger.info("Reusing the MLM head saved at %s", target)
+            return target
+        rows = self.rows[self.rows["split"] == normalize_split(split)]
+        if max_size is not None and len(rows) > max_size:
+            rows = rows.sample(n=max_size, random_state=self.seed)
+        words = set(self.rows["factual"].astype(str)) | set(self.rows["alternative"].dropna().astype(str))
+        self.mlm_head = train_mlm_head(
+            self.base_model,
+            tokenizer,
+            rows,
+            sorted(words),
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            pooling_length=pooling_length,
+            seed=self.seed,
+            placeholder=self.mask_placeholder,
+        )
+        self.mlm_head.save(target)
+        logger.info("Saved the MLM head (%d words) to %s", len(words), target)
+        return target
 
     def save_base_model(self, base_model: nn.Module, output_dir: str) -> None:
         """A Hugging Face directory (model + tokenizer) that the Auto classes load."""
@@ -317,7 +436,10 @@ class TextPredictionTrainer(Trainer):
     def evaluate_base_model(
         self, base_model: nn.Module, eval_data: DecoderEvalData, batch_size: int = 32
     ) -> BaseModelScores:
-        """Probability mass of each class's words on each class's rows; lms on neutral sentences."""
+        """Probability mass of each class's words on each class's rows; lms on neutral sentences.
+
+        Causal LMs also report ``log_perplexity`` (mean NLL per token) on the neutral sentences.
+        """
         tokenizer, objective = self._ready()
         targets = self.hook.gradiend_decoder_eval_targets(trainer=self)
         rows = eval_data.training_like
@@ -331,7 +453,12 @@ class TextPredictionTrainer(Trainer):
         }
         texts = eval_data.neutral["text"].astype(str).tolist()
         lms = language_modeling_score(base_model, tokenizer, texts, objective, batch_size, seed=self.seed)
-        return BaseModelScores(probabilities=probabilities, lms=lms)
+        extras = {}
+        if objective == "clm":  # the published library's causal-LM measure, in log space (never overflows)
+            extras["log_perplexity"] = causal_lm_perplexity(
+                base_model, tokenizer, texts, batch_size=batch_size
+            ).mean_nll
+        return BaseModelScores(probabilities=probabilities, lms=lms, extras=extras)
 
     # --- report ---------------------------------------------------------------------------------------
 

@@ -88,8 +88,10 @@ class ModalityRegistrar:
         description: str = "",
     ) -> None:
         """Register one modality (see :class:`ModalitySpec` for the arguments)."""
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"modality name must be a Python identifier, got {name!r} from {self._provider}")
+        if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
+            raise ValueError(
+                f"modality name must be an identifier (hyphens allowed), got {name!r} from {self._provider}"
+            )
         spec = ModalitySpec(
             name=name,
             trainer=trainer,
