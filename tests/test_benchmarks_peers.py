@@ -24,13 +24,16 @@ if str(ROOT) not in sys.path:
 from benchmarks.peers.data import PeerData, template_peer_data  # noqa: E402
 from benchmarks.peers.measure import Measurement, Scorer, inference_overhead  # noqa: E402
 from benchmarks.peers.select import Point, erase_he_gap, select, strengthen_she  # noqa: E402
+
 from gradiend_text.testing import TinyLM, save_tiny_lm  # noqa: E402
 
-PEERS_MISSING = [m for m in ("steering_vectors", "concept_erasure", "sklearn") if importlib.util.find_spec(m) is None]
+PEERS_MISSING = [
+    m for m in ("steering_vectors", "concept_erasure", "sklearn") if importlib.util.find_spec(m) is None
+]
 needs_peers = pytest.mark.skipif(
     bool(PEERS_MISSING),
-    reason=f"peer packages {PEERS_MISSING} not installed: pip install --no-deps -r benchmarks/peers/requirements.txt "
-    "&& pip install -r benchmarks/peers/requirements-deps.txt",
+    reason=f"peer packages {PEERS_MISSING} not installed: pip install --no-deps -r "
+    "benchmarks/peers/requirements.txt && pip install -r benchmarks/peers/requirements-deps.txt",
 )
 PROMPTS = (("mary said that [MASK]", "she"), ("john said that [MASK]", "he"))
 
@@ -187,7 +190,9 @@ def test_run_peers_end_to_end_renders_tables_and_figure(tiny: TinyLM, data: Peer
     config = PeersConfig(
         model=tiny.path,
         output=tmp_path,
-        budget=GradiendBudget(max_steps=30, eval_steps=10, pre_prune_topk=0.5, learning_rates=(1.0, 0.1, 0.01)),
+        budget=GradiendBudget(
+            max_steps=30, eval_steps=10, pre_prune_topk=0.5, learning_rates=(1.0, 0.1, 0.01)
+        ),
         layers=(0, 1),
         scales=(1.0, 4.0),
         alphas=(0.5, 1.0),

@@ -119,7 +119,7 @@ def sweep_steering(
     scales: Sequence[float],
     utility_ratio: float,
 ) -> list[Point]:
-    """Every layer of ``vector`` at increasing scales; a layer stops at its first scale below the utility floor."""
+    """Every layer of ``vector`` at increasing scales; a layer stops at its first scale below the floor."""
     points = []
     floor = utility_ratio * base.lms_selection
     settings = sorted(vector.layer_activations)
@@ -129,7 +129,9 @@ def sweep_steering(
         for scale in sorted(scales):
             with steer.apply(model, multiplier=float(scale)):
                 measurement = scorer(model)
-            points.append(Point("steering", {"layer": layer, "scale": float(scale)}, float(scale), measurement))
+            points.append(
+                Point("steering", {"layer": layer, "scale": float(scale)}, float(scale), measurement)
+            )
             bar.update(1)
             if measurement.lms_selection < floor:
                 bar.update(len(scales) - sum(1 for s in scales if s <= scale))

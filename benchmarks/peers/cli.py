@@ -1,8 +1,9 @@
 """Command line of the peers comparison: run, write results.json / RESULTS.md / the figure, append.
 
-    .venv/bin/python -m benchmarks.peers                  # the full comparison on SmolLM2-135M (~15 min)
-    .venv/bin/python -m benchmarks.peers --quick          # fewer steps, layers and rows; nothing appended
-    nox -s bench -- peers [ARGS...]                       # the same through nox (installs the peers first)
+.venv/bin/python -m benchmarks.peers                  # the full comparison on SmolLM2-135M (~15 min)
+.venv/bin/python -m benchmarks.peers --quick          # fewer steps, layers and rows; nothing appended
+nox -s bench -- peers [ARGS...]                       # the same through nox (installs the peers first)
+.venv/bin/python -m benchmarks.peers --render benchmarks/output/peers/RUN [--append]   # re-render a run
 """
 
 from __future__ import annotations
@@ -51,23 +52,46 @@ def _ints(text: str) -> tuple[int, ...]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (``--help`` lists them)."""
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.peers", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m benchmarks.peers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--steps", type=int, default=150, help="GRADIEND training steps (demo: 150)")
     parser.add_argument("--layers", type=_ints, default=(4, 9, 14, 19, 24), help="decoder blocks")
-    parser.add_argument("--scales", type=_floats, default=(1.0, 2.0, 4.0, 8.0, 16.0), help="steering multipliers")
+    parser.add_argument(
+        "--scales", type=_floats, default=(1.0, 2.0, 4.0, 8.0, 16.0), help="steering multipliers"
+    )
     parser.add_argument("--alphas", type=_floats, default=(0.5, 1.0), help="LEACE strengths (1 = LEACE)")
     parser.add_argument("--per-class", type=int, default=160, help="Dreaddit rows per class (demo: 160)")
-    parser.add_argument("--neutral", type=int, default=120, help="neutral texts, half selection, half held out (demo: 120)")
+    parser.add_argument(
+        "--neutral", type=int, default=120, help="neutral texts, half selection, half held out (demo: 120)"
+    )
     parser.add_argument("--validation-per-class", type=int, default=24, help="selection rows per class")
     parser.add_argument("--test-per-class", type=int, default=40, help="held-out rows per class")
     parser.add_argument("--utility-ratio", type=float, default=0.99, help="utility floor x base (0.99)")
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"run directory root (default {OUTPUT})")
-    parser.add_argument("--quick", action="store_true", help="30 steps, 2 layers, 3 scales, 80 rows/class; no append")
+    parser.add_argument(
+        "--quick", action="store_true", help="30 steps, 2 layers, 3 scales, 80 rows/class; no append"
+    )
     parser.add_argument("--no-append", action="store_true", help="do not append to benchmarks/RESULTS.md")
+    parser.add_argument(
+        "--render",
+        metavar="RUN_DIR",
+        type=Path,
+        help="re-render RUN_DIR/results.json (tables and figure) and print it; nothing runs",
+    )
+    parser.add_argument("--append", action="store_true", help="with --render: also append to RESULTS.md")
     args = parser.parse_args(argv)
+    if args.append and args.render is None:
+        parser.error("--append only goes with --render RUN_DIR (a run appends unless --no-append)")
     if args.quick:
-        args.steps, args.layers, args.scales, args.per_class, args.neutral = 30, (8, 20), (1.0, 4.0, 16.0), 80, 60
+        args.steps, args.layers, args.scales, args.per_class, args.neutral = (
+            30,
+            (8, 20),
+            (1.0, 4.0, 16.0),
+            80,
+            60,
+        )
         args.validation_per_class, args.test_per_class, args.no_append = 12, 16, True
     for name in ("steps", "per_class", "neutral", "validation_per_class", "test_per_class"):
         if getattr(args, name) < 1:
@@ -97,7 +121,14 @@ def meta(command: str, uptime_before: str, result: dict[str, Any]) -> dict[str, 
 
     from benchmarks.report import _cpu_model, _version
 
-    packages = ("gradiend-core", "gradiend-text", "torch", "transformers", "steering-vectors", "concept-erasure")
+    packages = (
+        "gradiend-core",
+        "gradiend-text",
+        "torch",
+        "transformers",
+        "steering-vectors",
+        "concept-erasure",
+    )
     versions = ", ".join(f"{name} {_version(name)}" for name in packages)
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -118,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     raw = sys.argv[1:] if argv is None else argv
     args = parse_args(raw)
+    if args.render is not None:
+        return publish(args.render, append=args.append)
     missing = missing_peers()
     if missing:
         logger.error("the peer packages %s are not installed: %s", missing, INSTALL_HINT)
@@ -125,7 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.peers.data import demo_peer_data
     from benchmarks.peers.gradiend_method import GradiendBudget
     from benchmarks.peers.harness import PeersConfig, run_peers
-    from benchmarks.peers.report import plot, render
 
     uptime_before = _uptime()
     run_dir = args.output / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -143,18 +175,32 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python -m benchmarks.peers", shlex.join(raw)]).strip()
     result["meta"] = meta(command, uptime_before, result)
     (run_dir / "results.json").write_text(json.dumps(result, indent=2, default=str))
+    return publish(run_dir, append=not args.no_append)
+
+
+def publish(run_dir: Path, append: bool) -> int:
+    """Render ``run_dir/results.json`` into ``run_dir/RESULTS.md`` and the figure; optionally append.
+
+    Appending copies the figure to ``benchmarks/figures/`` (the one RESULTS.md links to).
+    """
+    from benchmarks.peers.report import plot, render
+
+    source = run_dir / "results.json"
+    if not source.is_file():
+        raise SystemExit(f"--render: {source} does not exist (give a run directory of benchmarks.peers)")
+    result = json.loads(source.read_text())
     figure = plot(result, run_dir / FIGURE.name)
-    markdown = render(result, str(figure.relative_to(ROOT)) if figure.is_relative_to(ROOT) else str(figure))
+    markdown = render(result, FIGURE.name)
     (run_dir / "RESULTS.md").write_text(markdown)
     print(markdown)
-    if not args.no_append:
-        from benchmarks.report import append
+    if append:
+        from benchmarks.report import append as append_markdown
 
         FIGURE.parent.mkdir(parents=True, exist_ok=True)
         FIGURE.write_bytes(figure.read_bytes())
-        append(RESULTS_MD, render(result, str(FIGURE.relative_to(RESULTS_MD.parent))))
+        append_markdown(RESULTS_MD, render(result, FIGURE.relative_to(RESULTS_MD.parent).as_posix()))
         logger.info("Appended the results to %s and copied the figure to %s", RESULTS_MD, FIGURE)
     return 0
 
 
-__all__ = ["main", "missing_peers", "parse_args"]
+__all__ = ["main", "missing_peers", "parse_args", "publish"]

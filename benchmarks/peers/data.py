@@ -115,7 +115,7 @@ def make_peer_data(
 def demo_peer_data(
     per_class: int = 160, neutral: int = 120, validation_per_class: int = 24, test_per_class: int = 40
 ) -> PeerData:
-    """The text demo's Dreaddit he/she rows and neutral sentences (``gradiend_text.demo.demo_data``), split."""
+    """The text demo's Dreaddit he/she rows and neutral sentences (``demo.demo_data``), split."""
     from gradiend_text.demo import demo_data
 
     rows, neutral_frame = demo_data(max_size_per_class=per_class, neutral_size=neutral)

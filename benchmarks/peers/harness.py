@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gradiend_text.demo import PROMPTS
 from torch import nn
 
 from benchmarks.peers import activation_methods as act
@@ -19,9 +18,9 @@ from benchmarks.peers.data import PeerData
 from benchmarks.peers.gradiend_method import GradiendBudget, make_trainer, run_gradiend
 from benchmarks.peers.measure import Scorer, forward_batch, inference_overhead
 from benchmarks.peers.select import Point, erase_he_gap, select, strengthen_she
+from gradiend_text.demo import PROMPTS
 
 logger = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -151,7 +150,10 @@ def _inference_costs(
 ) -> dict[str, dict[str, float]]:
     """Extra seconds per forward pass of each selected edit (a median over alternating passes)."""
     costs: dict[str, dict[str, float]] = {}
-    for key, entry in (("gradiend_she", gradiend.selected_she), ("gradiend_he_weaken", gradiend.selected_he_weaken)):
+    for key, entry in (
+        ("gradiend_she", gradiend.selected_she),
+        ("gradiend_he_weaken", gradiend.selected_he_weaken),
+    ):
         rewritten = gradiend.rewritten(entry)
         costs[key] = inference_overhead(model, rewritten, batch, repeats=repeats)
         del rewritten

@@ -1,11 +1,12 @@
 """Score one (edited) model with the library's own scoring functions, the same way for every method.
 
 A :class:`Measurement` holds, for the validation rows (selection) and the held-out rows (report), the
-mean probability of " he" and " she" on each class's rows (``gradiend_text.scoring.target_word_probabilities``,
-the function behind the decoder grid), the utility on the selection and held-out neutral texts
-(``gradiend_text.scoring.language_modeling_score``: next-token accuracy for a causal LM), and the
-next-token probabilities after the demo's prompts. An edit that works through hooks (steering,
-LEACE) is scored while its hooks are attached; a weight rewrite is scored on the rewritten weights.
+mean probability of " he" and " she" on each class's rows
+(``gradiend_text.scoring.target_word_probabilities``, the function behind the decoder grid), the
+utility on the selection and held-out neutral texts (``gradiend_text.scoring.language_modeling_score``:
+next-token accuracy for a causal LM), and the next-token probabilities after the demo's prompts.
+An edit that works through hooks (steering, LEACE) is scored while its hooks are attached; a weight
+rewrite is scored on the rewritten weights.
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ def forward_batch(tokenizer: Any, texts: Sequence[str], max_length: int = 64) ->
     """A padded batch of ``texts`` for timing forward passes."""
     if tokenizer.pad_token_id is None:
         raise ValueError("the tokenizer has no pad token; set one before timing padded batches")
-    encoded = tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=max_length)
+    encoded = tokenizer(
+        list(texts), return_tensors="pt", padding=True, truncation=True, max_length=max_length
+    )
     return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
 
 

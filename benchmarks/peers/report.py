@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchmarks.peers.data import PAIR
 from benchmarks.peers.measure import Measurement, gap, strengthen_value
 from benchmarks.peers.select import Point
 
@@ -95,9 +94,7 @@ def prompt_table(result: Result) -> str:
     """P(" he") / P(" she") after each demo prompt: base and each selected edit."""
     base = Measurement.from_dict(result["base"])
     keys = [k for k in LABELS if result["selected"].get(k) is not None]
-    models = {"base": base} | {
-        k: Measurement.from_dict(result["selected"][k]["measurement"]) for k in keys
-    }
+    models = {"base": base} | {k: Measurement.from_dict(result["selected"][k]["measurement"]) for k in keys}
     header = "| prompt | " + " | ".join(["base", *keys]) + " |"
     lines = [header, "|---" * (len(models) + 1) + "|"]
     for prompt in base.prompts:
@@ -145,8 +142,8 @@ def plot(result: Result, path: Path) -> Path:
         ax.legend(fontsize=8, loc="upper left")
     axes[0].set_ylabel('ΔP(" she") on held-out he-rows')
     axes[0].set_title('Strengthen "she"')
-    axes[1].set_ylabel('reduction of P(" he") − P(" she") on held-out he-rows')
-    axes[1].set_title('Weaken "he" / erase he–she')
+    axes[1].set_ylabel('reduction of P(" he") - P(" she") on held-out he-rows')
+    axes[1].set_title('Weaken "he" / erase he-she')
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=160)
     plt.close(fig)
@@ -158,7 +155,9 @@ def _draw_method(ax: Any, result: Result, method: str, base: Measurement, y: str
     color = COLORS[method]
     if method == "gradiend":
         xs = curve(sorted(points, key=lambda p: p.strength), base, y)
-        ax.plot([x for x, _, _ in xs], [v for _, v, _ in xs], "o-", color=color, ms=4, label="GRADIEND (lr sweep)")
+        ax.plot(
+            [x for x, _, _ in xs], [v for _, v, _ in xs], "o-", color=color, ms=4, label="GRADIEND (lr sweep)"
+        )
         return
     layers = sorted({int(p.setting["layer"]) for p in points})
     for i, layer in enumerate(layers):
@@ -227,10 +226,10 @@ def render(result: Result, plot_path: str | None = None) -> str:
         "",
         selection_table(result),
         "",
-        "Gaps are P(own pronoun) − P(other pronoun) on that class's rows. Fit time: GRADIEND = pre-prune + "
+        "Gaps are P(own pronoun) - P(other pronoun) on that class's rows. Fit time: GRADIEND = pre-prune + "
         "training; steering / LEACE = reading the hidden states "
-        f"({result['activation_read_seconds']:.1f} s, shared) + fitting. Selection = scoring every sweep point "
-        "(points in brackets). Extra forward time: median over alternating passes on a batch of "
+        f"({result['activation_read_seconds']:.1f} s, shared) + fitting. Selection = scoring every sweep "
+        "point (points in brackets). Extra forward time: median over alternating passes on a batch of "
         f"{cfg['timing_texts']} neutral texts, against the base model's "
         f"{1000 * next(iter(result['inference'].values()))['base_s']:.0f} ms.",
         "",
