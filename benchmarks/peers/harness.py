@@ -31,8 +31,8 @@ class PeersConfig:
     """A model id of ``TextPredictionTrainer`` (default: the embedded SmolLM2-135M) or a directory."""
     output: Path = Path("benchmarks/output/peers")
     budget: GradiendBudget = field(default_factory=GradiendBudget)
-    layers: tuple[int, ...] = (4, 9, 14, 19, 24)
-    scales: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
+    layers: tuple[int, ...] = (6, 12, 18)
+    scales: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     alphas: tuple[float, ...] = (0.5, 1.0)
     utility_ratio: float = 0.99
     timing_repeats: int = 15
