@@ -136,8 +136,11 @@ def plot(result: Result, path: Path) -> Path:
             _mark(ax, result, key, base, y)
         ax.axvline(ratio, color="0.4", linestyle="--", linewidth=1)
         ax.axhline(0, color="0.7", linewidth=0.8)
-        ax.set_xlim(0.85, 1.02)
-        ax.set_xlabel("utility on held-out neutral texts / base (next-token accuracy)")
+        right = max(1.02, _max_utility(result, base) + 0.01)
+        ax.set_xlim(0.85, right)
+        shown = [v for m in methods for x, v, _ in _all_points(result, m, base, y) if 0.85 <= x <= right]
+        ax.set_ylim(min([0.0, *shown]) - 0.01, max([0.0, *shown]) * 1.15 + 0.01)
+        ax.set_xlabel("held-out utility / base (points below 0.85 not shown)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
     axes[0].set_ylabel('ΔP(" she") on held-out he-rows')
@@ -148,6 +151,18 @@ def plot(result: Result, path: Path) -> Path:
     fig.savefig(path, dpi=160)
     plt.close(fig)
     return path
+
+
+def _all_points(result: Result, method: str, base: Measurement, y: str) -> list[tuple[float, float, Point]]:
+    return curve([Point.from_dict(p) for p in result["methods"][method]["points"]], base, y)
+
+
+def _max_utility(result: Result, base: Measurement) -> float:
+    return max(
+        measures(Point.from_dict(p).measurement, base)["utility"]
+        for method in result["methods"].values()
+        for p in method["points"]
+    )
 
 
 def _draw_method(ax: Any, result: Result, method: str, base: Measurement, y: str) -> None:
