@@ -101,7 +101,9 @@ def test_inference_overhead_measures_a_slow_hook(tiny: TinyLM, data: PeerData) -
 
     @contextmanager
     def slow() -> Any:
-        handle = tiny.model.transformer.h[0].register_forward_hook(lambda *_: time.sleep(0.02))
+        handle = tiny.model.get_submodule("transformer.h.0").register_forward_hook(
+            lambda *_: time.sleep(0.02)
+        )
         try:
             yield
         finally:

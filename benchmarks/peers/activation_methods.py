@@ -32,7 +32,10 @@ logger = logging.getLogger(__name__)
 
 def block_names(model: nn.Module) -> list[str]:
     """Module names of the decoder blocks, as ``steering-vectors`` resolves them."""
-    from steering_vectors.layer_matching import collect_matching_layers, guess_decoder_block_matcher
+    from steering_vectors.layer_matching import (  # type: ignore[import-untyped]
+        collect_matching_layers,
+        guess_decoder_block_matcher,
+    )
 
     matcher = guess_decoder_block_matcher(model)
     if matcher is None:
@@ -76,7 +79,7 @@ def training_pairs(data: PeerData) -> list[tuple[str, str]]:
 
 def extract(model: nn.Module, tokenizer: Any, data: PeerData, layers: Sequence[int]) -> Activations:
     """Block outputs at the last prefix token of every training pair, for ``layers``."""
-    from steering_vectors import extract_activations
+    from steering_vectors import extract_activations  # type: ignore[import-untyped]
 
     pairs = training_pairs(data)
     (she, he), seconds = timed(
@@ -149,7 +152,7 @@ def steering_applied(model: nn.Module, vector: Any, layer: int, scale: float) ->
 
 def fit_leace(activations: Activations) -> tuple[dict[int, Any], float]:
     """One LEACE eraser per layer (she = 1, he = 0; fitted in float64, kept in float32), and the seconds."""
-    from concept_erasure import LeaceEraser
+    from concept_erasure import LeaceEraser  # type: ignore[import-untyped]
 
     def fit() -> dict[int, Any]:
         erasers = {}

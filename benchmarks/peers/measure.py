@@ -72,8 +72,10 @@ class Scorer:
         prompts: Sequence[tuple[str, str]],
         batch_size: int = 16,
     ) -> None:
+        from gradiend_text.encoding import check_objective
+
         self.tokenizer = tokenizer
-        self.objective = objective
+        self.objective = check_objective(objective)
         self.data = data
         self.batch_size = batch_size
         scored = data.rows[data.rows["split"].isin(["validation", "test"])].reset_index(drop=True)
