@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,6 +49,7 @@ TEST_TARGETS = {
     "compat": "tests/compat",
     "repository": "tests/test_repository.py",
     "benchmarks": "tests/test_benchmarks_smoke.py",
+    "peers": "tests/test_benchmarks_peers.py",
 }
 SLOW_TARGETS = [name for name in TEST_TARGETS if name != "repository"]
 CORE_ONLY_TESTS = "tests/core_only"
@@ -223,10 +225,30 @@ def docs(session: nox.Session) -> None:
     session.run(python, "-m", "mkdocs", "build", "--strict", *session.posargs, env=env, external=True)
 
 
+PEERS_DIR = ROOT / "benchmarks" / "peers"
+_PEERS_IMPORT_CHECK = "import steering_vectors, concept_erasure, sklearn"
+
+
+def _install_peers(session: nox.Session, python: str) -> None:
+    """Install the peer methods into the shared .venv unless they import: the pinned pair without their
+    declared dependencies (steering-vectors would downgrade transformers), their real needs beside the
+    pinned torch (so pip fails rather than replace it)."""
+    if subprocess.run([python, "-c", _PEERS_IMPORT_CHECK], capture_output=True, check=False).returncode == 0:
+        session.log("the peer packages are installed")
+        return
+    pip = [python, "-m", "pip", "install", "--progress-bar", "off"]
+    session.run(*pip, "--no-deps", "-r", str(PEERS_DIR / "requirements.txt"), external=True)
+    session.run(*pip, TORCH_SPEC, "-r", str(PEERS_DIR / "requirements-deps.txt"), external=True)
+
+
 @nox.session(venv_backend="none", default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmark harness (placeholder until the benchmark issue adds benchmarks/run.py)."""
+    """Run the benchmark harness; ``nox -s bench -- peers [ARGS...]`` runs benchmarks/peers instead."""
     python = _shared_python(session)
+    if session.posargs[:1] == ["peers"]:
+        _install_peers(session, python)
+        session.run(python, "-m", "benchmarks.peers", *session.posargs[1:], env=TEST_ENV, external=True)
+        return
     runner = ROOT / "benchmarks" / "run.py"
     if not runner.exists():
         session.skip("no benchmarks/run.py yet: the benchmark harness is added by a later issue")
