@@ -135,6 +135,12 @@ class TrainingArguments(StrictModel):
     decoder_eval_utility_ratio: float = Field(
         0.99, gt=0.0, le=1.0, description="A rewrite is admissible when lms >= ratio x base lms."
     )
+    decoder_search: Literal["adaptive", "grid"] = Field(
+        "adaptive",
+        description="'adaptive': score only the points the selection needs (per needed feature "
+        "factor, learning rates from the largest down until the value drops); 'grid': score every "
+        "point (see gradiend.evaluation.decoder_search).",
+    )
 
     # ----- checkpoints -----
     save_strategy: Literal["best", "steps", "no"] = Field(
