@@ -237,6 +237,33 @@ def dtype_table(models: Result, dtypes: Result) -> list[str]:
     return lines
 
 
+def decoder_search_table(models: Result) -> list[str]:
+    """Ours: the adaptive decoder search against the exhaustive grid on the same trained model."""
+    lines = [
+        "| model | adaptive CPU s | points scored (in full) | exhaustive grid CPU s | grid points "
+        "| grid / adaptive | same selection |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in models.items():
+        dec = _get_dict(entry.get("ours"), "decoder")
+        full = _get_dict(dec, "exhaustive")
+        if not full:
+            continue
+        adaptive_s, grid_s = _get(dec, "cpu_seconds"), _get(full, "cpu_seconds")
+        same = full.get("same_selection")
+        lines.append(
+            f"| {name} | {_fmt(adaptive_s)} | {dec.get('grid_points')} ({dec.get('full_points')}) "
+            f"| {_fmt(grid_s)} | {full.get('grid_points')} | {_fmt(_ratio(grid_s, adaptive_s))}x "
+            f"| {'yes' if same else 'NO: ' + str(full.get('selected_grid_adaptive'))} |"
+        )
+    return lines
+
+
+def _get_dict(result: Result | None, key: str) -> Result:
+    value = (result or {}).get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def scaling_table(scaling: Result) -> list[str]:
     """SmolLM2-135M (ours): seconds per step, encoder gradients/s and peak memory, pruned or not."""
     lines = [
@@ -303,6 +330,9 @@ def render(collected: Result) -> str:
         "",
         *targets(collected),
     ]
+    search = decoder_search_table(collected.get("models", {}))
+    if len(search) > 2:
+        lines += ["", "### Decoder search (ours): adaptive default vs exhaustive grid", "", *search]
     if collected.get("profile"):
         lines += ["", f"### Step profile ({PROFILE_MODEL})", "", *profile_table(collected["profile"])]
     if collected.get("dtypes"):

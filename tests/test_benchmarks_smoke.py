@@ -170,3 +170,17 @@ def test_report_renders_ratios_and_marks_targets() -> None:
     assert "- [x] bert-3.5m training loop: 4.00x" in markdown
     assert "- [x] bert-3.5m peak memory above baseline: 0.50x" in markdown
     assert "- [x] bert-3.5m published converged" in markdown
+    assert "adaptive default vs exhaustive grid" not in markdown  # no exhaustive run recorded
+
+
+def test_report_compares_the_adaptive_search_with_the_grid() -> None:
+    ours = _result(4.0, 50.0, 1.0, 50.0, 0.99)
+    ours["decoder"].update(grid_points=5, full_points=3)
+    ours["decoder"]["exhaustive"] = {
+        "cpu_seconds": 3.0,
+        "grid_points": 8,
+        "selected_grid_adaptive": {"3SG": ["ff=+1_lr=0.1", "ff=+1_lr=0.01"]},
+        "same_selection": False,
+    }
+    lines = report.decoder_search_table({"bert-3.5m": {"ours": ours}})
+    assert lines[2].startswith("| bert-3.5m | 1.00 | 5 (3) | 3.00 | 8 | 3.00x | NO: ")
