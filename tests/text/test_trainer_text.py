@@ -91,6 +91,25 @@ def test_the_adaptive_decoder_search_selects_the_grid_point(
         assert scored <= total // 4, f"adaptive scored {scored} of {total} points in full"
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_a_half_precision_gradient_cache_keeps_the_correlation(
+    trained_mlm: TextPredictionTrainer, dtype: torch.dtype
+) -> None:
+    from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+    from gradiend.evaluation.encoding import GradientEncoder
+
+    model, pair = trained_mlm.get_model(), trained_mlm.require_pair()
+    rows = trained_mlm.create_training_data("validation")
+    correlations = {}
+    for cache_dtype in (torch.float32, dtype):
+        encoder = GradientEncoder(
+            trained_mlm, rows, "alternative", cache_bytes=None, cache_dtype=cache_dtype, progress=False
+        )
+        correlations[cache_dtype] = compute_encoder_metrics(encoder.encode(model), pair)["correlation"]
+    assert abs(correlations[torch.float32]) > 0.9
+    assert abs(correlations[dtype] - correlations[torch.float32]) < 1e-3, correlations
+
+
 @pytest.mark.parametrize(
     ("name", "auto_class"), [("trained_mlm", "AutoModelForMaskedLM"), ("trained_clm", "AutoModelForCausalLM")]
 )

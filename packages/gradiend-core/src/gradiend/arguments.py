@@ -106,6 +106,15 @@ class TrainingArguments(StrictModel):
         False,
         description="Keep the validation gradients in memory between evaluations (faster, more memory).",
     )
+    gradient_cache_budget: float = Field(
+        2.0,
+        ge=0.0,
+        description="Validation gradients kept between in-training evaluations, in multiples of the "
+        "GRADIEND's own weight bytes (the rest is recomputed; use_cached_gradients=True keeps all).",
+    )
+    gradient_cache_dtype: DtypeName = Field(
+        "float32", description="Dtype of the kept validation gradients (bfloat16/float16: half the memory)."
+    )
 
     # ----- evaluation during and after training -----
     do_eval: bool = Field(True, description="Evaluate the encoder during training (checkpoint selection).")
@@ -213,7 +222,7 @@ class TrainingArguments(StrictModel):
 
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form notes saved with the run.")
 
-    @field_validator("torch_dtype", "gradiend_dtype", mode="before")
+    @field_validator("torch_dtype", "gradiend_dtype", "gradient_cache_dtype", mode="before")
     @classmethod
     def _dtype(cls, value: object) -> str | None:
         return dtype_name(value)
