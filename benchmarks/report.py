@@ -259,6 +259,24 @@ def decoder_search_table(models: Result) -> list[str]:
     return lines
 
 
+def memory_per_weight_table(models: Result, scaling: Result) -> list[str]:
+    """Peak bytes above baseline per GRADIEND input weight (n), both libraries and the scaling runs."""
+    lines = [
+        "| model | n (GRADIEND input) | ours bytes / input weight | published bytes / input weight |",
+        "|---|---|---|---|",
+    ]
+    rows = [(name, entry.get("ours"), entry.get("published")) for name, entry in models.items()]
+    rows += [(f"SmolLM2-135M {label}", result, None) for label, result in (scaling or {}).items()]
+    for name, ours, published in rows:
+        n = _get(ours, "input_dim") or _get(published, "input_dim")
+        per = [
+            None if not n or mib is None else mib * 2**20 / n
+            for mib in (_get(r, "memory", "peak_above_baseline_mib") for r in (ours, published))
+        ]
+        lines.append(f"| {name} | {_fmt(n, 0)} | {_fmt(per[0], 1)} | {_fmt(per[1], 1)} |")
+    return lines
+
+
 def _get_dict(result: Result | None, key: str) -> Result:
     value = (result or {}).get(key)
     return value if isinstance(value, dict) else {}
@@ -330,6 +348,9 @@ def render(collected: Result) -> str:
         "",
         *targets(collected),
     ]
+    memory = memory_per_weight_table(collected.get("models", {}), collected.get("scaling", {}))
+    if len(memory) > 2:
+        lines += ["", "### Peak memory above baseline per GRADIEND input weight", "", *memory]
     search = decoder_search_table(collected.get("models", {}))
     if len(search) > 2:
         lines += ["", "### Decoder search (ours): adaptive default vs exhaustive grid", "", *search]

@@ -182,5 +182,8 @@ def test_report_compares_the_adaptive_search_with_the_grid() -> None:
         "selected_grid_adaptive": {"3SG": ["ff=+1_lr=0.1", "ff=+1_lr=0.01"]},
         "same_selection": False,
     }
+    ours["input_dim"] = 2**20
+    memory = report.memory_per_weight_table({"bert-3.5m": {"ours": ours}}, {})
+    assert memory[2] == "| bert-3.5m | 1048576 | 50.0 | — |"  # 50 MiB over 2**20 weights
     lines = report.decoder_search_table({"bert-3.5m": {"ours": ours}})
     assert lines[2].startswith("| bert-3.5m | 1.00 | 5 (3) | 3.00 | 8 | 3.00x | NO: ")
