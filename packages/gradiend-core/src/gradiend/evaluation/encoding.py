@@ -67,8 +67,12 @@ class ShardWork:
 def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
     """The gradient of each row of ``rows``, one at a time (never more than one in memory)."""
     indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not progress, leave=False)
+    model_with_gradiend = work.model_with_gradiend
+    base_model, param_map = model_with_gradiend.base_model, model_with_gradiend.param_map
+    params = param_map.parameters(base_model)  # looked up once, not once per row
     for i in indices:
-        yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
+        losses = work.definition.compute_losses(base_model, rows.iloc[i : i + 1])
+        yield source_gradient(losses, params, param_map, work.source)
 
 
 def _encodings(model_with_gradiend: ModelWithGradiend, gradients: Iterator[torch.Tensor]) -> torch.Tensor:
