@@ -187,3 +187,18 @@ def test_report_compares_the_adaptive_search_with_the_grid() -> None:
     assert memory[2] == "| bert-3.5m | 1048576 | 50.0 | — |"  # 50 MiB over 2**20 weights
     lines = report.decoder_search_table({"bert-3.5m": {"ours": ours}})
     assert lines[2].startswith("| bert-3.5m | 1.00 | 5 (3) | 3.00 | 8 | 3.00x | NO: ")
+
+
+def test_a_runner_does_not_report_its_parent_peak_memory() -> None:
+    """ru_maxrss survives fork/exec: a small child of this (torch-sized) process reports its own peak."""
+    import subprocess
+
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); from harness import PhaseClock, memory_summary;"
+        "clock = PhaseClock()\nwith clock.phase('work'): time.sleep(0.05)\n"
+        "print(clock.inherited_maxrss, memory_summary(0, clock)['peak_rss_mib'] * 2**20); clock.close()"
+    )
+    runners = str(ROOT / "benchmarks" / "runners")
+    out = subprocess.run([sys.executable, "-c", code, runners], capture_output=True, text=True, check=True)
+    inherited, peak = (float(v) for v in out.stdout.split())
+    assert 0 < peak < inherited, (peak, inherited)
