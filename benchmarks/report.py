@@ -237,6 +237,51 @@ def dtype_table(models: Result, dtypes: Result) -> list[str]:
     return lines
 
 
+def decoder_search_table(models: Result) -> list[str]:
+    """Ours: the adaptive decoder search against the exhaustive grid on the same trained model."""
+    lines = [
+        "| model | adaptive CPU s | points scored (in full) | exhaustive grid CPU s | grid points "
+        "| grid / adaptive | same selection |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in models.items():
+        dec = _get_dict(entry.get("ours"), "decoder")
+        full = _get_dict(dec, "exhaustive")
+        if not full:
+            continue
+        adaptive_s, grid_s = _get(dec, "cpu_seconds"), _get(full, "cpu_seconds")
+        same = full.get("same_selection")
+        lines.append(
+            f"| {name} | {_fmt(adaptive_s)} | {dec.get('grid_points')} ({dec.get('full_points')}) "
+            f"| {_fmt(grid_s)} | {full.get('grid_points')} | {_fmt(_ratio(grid_s, adaptive_s))}x "
+            f"| {'yes' if same else 'NO: ' + str(full.get('selected_grid_adaptive'))} |"
+        )
+    return lines
+
+
+def memory_per_weight_table(models: Result, scaling: Result) -> list[str]:
+    """Peak bytes above baseline per GRADIEND input weight (n), both libraries and the scaling runs."""
+    lines = [
+        "| model | n (GRADIEND input) | ours bytes / input weight | published bytes / input weight |",
+        "|---|---|---|---|",
+    ]
+    rows = [(name, entry.get("ours"), entry.get("published")) for name, entry in models.items()]
+    rows += [(f"SmolLM2-135M {label}", result, None) for label, result in (scaling or {}).items()]
+    for name, ours, published in rows:
+        n = _get(ours, "input_dim") or _get(published, "input_dim")
+        per = [
+            None if not n or mib is None else mib * 2**20 / n
+            for mib in (_get(r, "memory", "peak_above_baseline_mib") for r in (ours, published))
+        ]
+        lines.append(f"| {name} | {_fmt(n, 0)} | {_fmt(per[0], 1)} | {_fmt(per[1], 1)} |")
+    return lines
+
+
+def _get_dict(result: Result | None, key: str) -> Result:
+    value = (result or {}).get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def scaling_table(scaling: Result) -> list[str]:
     """SmolLM2-135M (ours): seconds per step, encoder gradients/s and peak memory, pruned or not."""
     lines = [
@@ -303,6 +348,12 @@ def render(collected: Result) -> str:
         "",
         *targets(collected),
     ]
+    memory = memory_per_weight_table(collected.get("models", {}), collected.get("scaling", {}))
+    if len(memory) > 2:
+        lines += ["", "### Peak memory above baseline per GRADIEND input weight", "", *memory]
+    search = decoder_search_table(collected.get("models", {}))
+    if len(search) > 2:
+        lines += ["", "### Decoder search (ours): adaptive default vs exhaustive grid", "", *search]
     if collected.get("profile"):
         lines += ["", f"### Step profile ({PROFILE_MODEL})", "", *profile_table(collected["profile"])]
     if collected.get("dtypes"):

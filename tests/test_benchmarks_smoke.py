@@ -170,3 +170,35 @@ def test_report_renders_ratios_and_marks_targets() -> None:
     assert "- [x] bert-3.5m training loop: 4.00x" in markdown
     assert "- [x] bert-3.5m peak memory above baseline: 0.50x" in markdown
     assert "- [x] bert-3.5m published converged" in markdown
+    assert "adaptive default vs exhaustive grid" not in markdown  # no exhaustive run recorded
+
+
+def test_report_compares_the_adaptive_search_with_the_grid() -> None:
+    ours = _result(4.0, 50.0, 1.0, 50.0, 0.99)
+    ours["decoder"].update(grid_points=5, full_points=3)
+    ours["decoder"]["exhaustive"] = {
+        "cpu_seconds": 3.0,
+        "grid_points": 8,
+        "selected_grid_adaptive": {"3SG": ["ff=+1_lr=0.1", "ff=+1_lr=0.01"]},
+        "same_selection": False,
+    }
+    ours["input_dim"] = 2**20
+    memory = report.memory_per_weight_table({"bert-3.5m": {"ours": ours}}, {})
+    assert memory[2] == "| bert-3.5m | 1048576 | 50.0 | — |"  # 50 MiB over 2**20 weights
+    lines = report.decoder_search_table({"bert-3.5m": {"ours": ours}})
+    assert lines[2].startswith("| bert-3.5m | 1.00 | 5 (3) | 3.00 | 8 | 3.00x | NO: ")
+
+
+def test_a_runner_does_not_report_its_parent_peak_memory() -> None:
+    """ru_maxrss survives fork/exec: a small child of this (torch-sized) process reports its own peak."""
+    import subprocess
+
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); from harness import PhaseClock, memory_summary;"
+        "clock = PhaseClock()\nwith clock.phase('work'): time.sleep(0.05)\n"
+        "print(clock.inherited_maxrss, memory_summary(0, clock)['peak_rss_mib'] * 2**20); clock.close()"
+    )
+    runners = str(ROOT / "benchmarks" / "runners")
+    out = subprocess.run([sys.executable, "-c", code, runners], capture_output=True, text=True, check=True)
+    inherited, peak = (float(v) for v in out.stdout.split())
+    assert 0 < peak < inherited, (peak, inherited)

@@ -60,6 +60,8 @@ class PhaseClock:
 
     def __init__(self, interval: float = 0.01) -> None:
         self.interval = interval
+        # ru_maxrss survives fork/exec on Linux: what it reads now is the parent's, not this runner's.
+        self.inherited_maxrss = peak_rss_bytes()
         self.phases: dict[str, dict[str, float]] = {}
         self._peak = 0
         self._lock = threading.Lock()
@@ -194,7 +196,10 @@ def write_result(path: str, result: dict[str, Any]) -> None:
 
 def memory_summary(baseline: int, clock: PhaseClock) -> dict[str, float]:
     """Baseline RSS, overall peak RSS and the peak above the baseline (MiB)."""
-    peak = max(peak_rss_bytes(), *(int(p["peak_rss_mib"] * MIB) for p in clock.phases.values()))
+    own = peak_rss_bytes()
+    if own <= clock.inherited_maxrss:
+        own = 0  # never above the parent's high-water mark: only the sampled peaks are this runner's
+    peak = max(own, *(int(p["peak_rss_mib"] * MIB) for p in clock.phases.values()))
     return {
         "baseline_rss_mib": baseline / MIB,
         "peak_rss_mib": peak / MIB,

@@ -117,9 +117,29 @@ def _evaluate(trainer: Any, spec: dict[str, Any], clock: PhaseClock) -> dict[str
         out["decoder"] = {
             "seconds": phase["seconds"],
             "cpu_seconds": phase["cpu_seconds"],
-            "grid_points": len(dec["grid"]),
+            "grid_points": len(dec["grid"]) - 1,
+            "full_points": sum(1 for r in dec["grid"][1:] if not r.get("extra__utility_only")),
+            "search": trainer.args.decoder_search,
         }
+        if trainer.args.decoder_search != "grid":
+            out["decoder"]["exhaustive"] = _exhaustive_grid(trainer, dec, clock)
     return out
+
+
+def _exhaustive_grid(trainer: Any, adaptive: dict[str, Any], clock: PhaseClock) -> dict[str, Any]:
+    """The same evaluation with ``decoder_search="grid"`` (timed apart): points and selections."""
+    with clock.phase("decoder_grid_exhaustive"):
+        full = trainer.evaluate_decoder(use_cache=False, decoder_search="grid")
+    phase = clock.phases["decoder_grid_exhaustive"]
+    keys = [k for k, v in full.items() if isinstance(v, dict) and "feature_factor" in v]
+    selected = {k: [full[k]["id"], adaptive.get(k, {}).get("id")] for k in keys}
+    return {
+        "seconds": phase["seconds"],
+        "cpu_seconds": phase["cpu_seconds"],
+        "grid_points": len(full["grid"]) - 1,
+        "selected_grid_adaptive": selected,
+        "same_selection": all(a == b for a, b in selected.values()),
+    }
 
 
 def main(argv: list[str]) -> None:

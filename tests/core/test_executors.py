@@ -228,7 +228,12 @@ def test_finished_seeds_are_reused_whichever_executor_wrote_them(tmp_path: Path)
 
 
 def test_grid_groups_give_the_grid_of_one_group(trained_toy: ToyTrainer) -> None:
-    kwargs: dict[str, Any] = {"lrs": [1e-1, 1e-2, 1e-3], "feature_factors": [-1.0, 1.0], "use_cache": False}
+    kwargs: dict[str, Any] = {
+        "lrs": [1e-1, 1e-2, 1e-3],
+        "feature_factors": [-1.0, 1.0],
+        "use_cache": False,
+        "decoder_search": "grid",  # the exhaustive grid, split in groups or not
+    }
     weights = [p.detach().clone() for p in trained_toy.base_model.parameters()]
     one = trained_toy.evaluate_decoder(**kwargs)
     three = InProcessWorkers(3)

@@ -22,8 +22,13 @@ class TwoNodeCluster:
     node_ids: dict[str, str]
 
 
-GRID_KWARGS: dict[str, Any] = {"lrs": [1e-1, 1e-2, 1e-3], "feature_factors": [-1.0, 1.0], "use_cache": False}
-"""A small decoder grid: base + 6 points."""
+GRID_KWARGS: dict[str, Any] = {
+    "lrs": [1e-1, 1e-2, 1e-3],
+    "feature_factors": [-1.0, 1.0],
+    "use_cache": False,
+    "decoder_search": "grid",
+}
+"""A small decoder grid: base + 6 points (exhaustive: local and distributed runs compare point by point)."""
 
 
 def train_toy(directory: Path, executor: Any, **overrides: Any) -> ToyTrainer:

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 import torch
 
-from gradiend.testing import assert_feature_learned, check_definition_contract, quick_arguments
+from gradiend.testing import (
+    assert_decoder_search_matches_grid,
+    assert_feature_learned,
+    check_definition_contract,
+    quick_arguments,
+)
 from gradiend_text.scoring import target_word_probabilities
 from gradiend_text.testing import TinyLM, gender_template_frame, neutral_sentences
 from gradiend_text.trainer import TextPredictionTrainer
@@ -72,6 +77,37 @@ def test_strengthening_she_moves_the_probability_and_keeps_utility(
     before = _p_she_on_he_rows(trainer, trainer.base_model)
     after = _p_she_on_he_rows(trainer, rewritten)
     assert after >= 2.0 * before, f"P(she) on he-rows {before:.4f} -> {after:.4f}"
+
+
+@pytest.mark.parametrize("name", ["trained_mlm", "trained_clm"])
+def test_the_adaptive_decoder_search_selects_the_grid_point(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """Default grid (16 learning rates), both classes, strengthen and weaken: same point, <= 1/4 scored."""
+    trainer: TextPredictionTrainer = request.getfixturevalue(name)
+    for increase in (True, False):
+        scored, total = assert_decoder_search_matches_grid(trainer, increase_target_probabilities=increase)
+        print(f"adaptive decoder search: {scored} of {total} points scored in full")
+        assert scored <= total // 4, f"adaptive scored {scored} of {total} points in full"
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_a_half_precision_gradient_cache_keeps_the_correlation(
+    trained_mlm: TextPredictionTrainer, dtype: torch.dtype
+) -> None:
+    from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
+    from gradiend.evaluation.encoding import GradientEncoder
+
+    model, pair = trained_mlm.get_model(), trained_mlm.require_pair()
+    rows = trained_mlm.create_training_data("validation")
+    correlations = {}
+    for cache_dtype in (torch.float32, dtype):
+        encoder = GradientEncoder(
+            trained_mlm, rows, "alternative", cache_bytes=None, cache_dtype=cache_dtype, progress=False
+        )
+        correlations[cache_dtype] = compute_encoder_metrics(encoder.encode(model), pair)["correlation"]
+    assert abs(correlations[torch.float32]) > 0.9
+    assert abs(correlations[dtype] - correlations[torch.float32]) < 1e-3, correlations
 
 
 @pytest.mark.parametrize(

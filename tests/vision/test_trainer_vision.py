@@ -9,7 +9,12 @@ import pytest
 import torch
 
 from gradiend import Trainer
-from gradiend.testing import assert_feature_learned, check_definition_contract, quick_arguments
+from gradiend.testing import (
+    assert_decoder_search_matches_grid,
+    assert_feature_learned,
+    check_definition_contract,
+    quick_arguments,
+)
 from gradiend_vision.data import ImageData
 from gradiend_vision.fitting import fit_classifier
 from gradiend_vision.losses import class_probabilities, split_accuracy
@@ -63,6 +68,14 @@ def test_weakening_lowers_the_class_probability(trained: ImageClassificationTrai
         decoder_results=results, target_class="8", increase_target_probabilities=False
     )
     assert _mean_p(rewritten, trained.data, "8", "8") < _mean_p(trained.base_model, trained.data, "8", "8")
+
+
+def test_the_adaptive_decoder_search_selects_the_grid_point(trained: ImageClassificationTrainer) -> None:
+    """Default grid (16 learning rates), both classes, strengthen and weaken: same point, <= 1/4 scored."""
+    for increase in (True, False):
+        scored, total = assert_decoder_search_matches_grid(trained, increase_target_probabilities=increase)
+        print(f"adaptive decoder search: {scored} of {total} points scored in full")
+        assert scored <= total // 4, f"adaptive scored {scored} of {total} points in full"
 
 
 def test_rewritten_plain_module_saves_and_reloads(

@@ -131,6 +131,15 @@ class TrainingArguments(StrictModel):
         False,
         description="Keep the validation gradients in memory between evaluations (faster, more memory).",
     )
+    gradient_cache_budget: float = Field(
+        2.0,
+        ge=0.0,
+        description="Validation gradients kept between in-training evaluations, in multiples of the "
+        "GRADIEND's own weight bytes (the rest is recomputed; use_cached_gradients=True keeps all).",
+    )
+    gradient_cache_dtype: DtypeName = Field(
+        "float32", description="Dtype of the kept validation gradients (bfloat16/float16: half the memory)."
+    )
 
     # ----- evaluation during and after training -----
     do_eval: bool = Field(True, description="Evaluate the encoder during training (checkpoint selection).")
@@ -159,6 +168,12 @@ class TrainingArguments(StrictModel):
     )
     decoder_eval_utility_ratio: float = Field(
         0.99, gt=0.0, le=1.0, description="A rewrite is admissible when lms >= ratio x base lms."
+    )
+    decoder_search: Literal["adaptive", "grid"] = Field(
+        "adaptive",
+        description="'adaptive': score only the points the selection needs (per needed feature "
+        "factor, learning rates from the largest down until the value drops); 'grid': score every "
+        "point (see gradiend.evaluation.decoder_search).",
     )
 
     # ----- checkpoints -----
@@ -259,7 +274,7 @@ class TrainingArguments(StrictModel):
         1, ge=1, description="Send the training loss to trackers every this many steps."
     )
 
-    @field_validator("torch_dtype", "gradiend_dtype", mode="before")
+    @field_validator("torch_dtype", "gradiend_dtype", "gradient_cache_dtype", mode="before")
     @classmethod
     def _dtype(cls, value: object) -> str | None:
         return dtype_name(value)

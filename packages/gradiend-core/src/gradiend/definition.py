@@ -101,6 +101,20 @@ class BaseModelScores:
             ) from None
 
 
+@dataclass(frozen=True)
+class UtilityScore:
+    """The utility score (``lms``) of one base model alone (``FeatureLearningDefinition.evaluate_utility``).
+
+    Attributes:
+        lms: the utility score; when ``complete`` is False, an upper bound of it that is already
+            below the ``minimum`` asked for (the scoring stopped early).
+        complete: whether every neutral row was scored.
+    """
+
+    lms: float
+    complete: bool = True
+
+
 @dataclass
 class ReportSection:
     """One section of the HTML report: a title and self-contained HTML (no network references)."""
@@ -216,6 +230,24 @@ class FeatureLearningDefinition(ABC):
     ) -> BaseModelScores:
         """Score one base model: target-class probabilities per data class and utility (``lms``)."""
 
+    def evaluate_utility(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        minimum: float | None = None,
+    ) -> UtilityScore | None:
+        """Optional: the ``lms`` of :meth:`evaluate_base_model` alone (from ``eval_data.neutral``).
+
+        With ``minimum``, scoring may stop once the score is certain to stay below it (then
+        ``complete=False`` and ``lms`` is an upper bound below ``minimum``). The adaptive decoder
+        search uses it to pass over rewrites that break the utility without scoring their
+        probabilities; it checks once per search that this ``lms`` equals the full scoring's on the
+        unchanged base model. The default, ``None``, means "not available": every point is then
+        scored in full.
+        """
+        return None
+
     @abstractmethod
     def _analyze_encoder(
         self,
@@ -306,5 +338,6 @@ __all__ = [
     "FeatureLearningDefinition",
     "PairedLoss",
     "ReportSection",
+    "UtilityScore",
     "normalize_split",
 ]

@@ -100,9 +100,60 @@ def assert_feature_learned(
     return metrics
 
 
+def assert_decoder_search_matches_grid(
+    trainer: Trainer,
+    target_class: str | list[str] | None = None,
+    increase_target_probabilities: bool = True,
+    **kwargs: Any,
+) -> tuple[int, int]:
+    """Assert that ``decoder_search="adaptive"`` selects the exhaustive grid's point for each class.
+
+    Runs :meth:`~gradiend.Trainer.evaluate_decoder` both ways (no cache) and compares each class
+    entry's id, feature factor, learning rate, fallback flag, utility (exactly) and value (to 1e-5:
+    the adaptive search scores a subset of the rows, which can batch them differently).
+
+    Returns:
+        ``(points the adaptive search scored in full, points of the grid)``; points it scored for
+        the utility alone (``extras["utility_only"]``) do not count.
+    """
+    runs = {
+        search: trainer.evaluate_decoder(
+            target_class=target_class,
+            increase_target_probabilities=increase_target_probabilities,
+            decoder_search=search,
+            use_cache=False,
+            **kwargs,
+        )
+        for search in ("grid", "adaptive")
+    }
+    keys = [k for k, v in runs["grid"].items() if isinstance(v, dict) and "feature_factor" in v]
+    if not keys:
+        raise AssertionError(f"the grid run selected nothing: keys {sorted(runs['grid'])}")
+    for key in keys:
+        grid, adaptive = runs["grid"][key], runs["adaptive"].get(key)
+        if adaptive is None:
+            raise AssertionError(f"the adaptive search has no entry {key!r}")
+        for field in ("id", "feature_factor", "learning_rate", "fallback", "lms"):
+            if grid[field] != adaptive[field]:
+                raise AssertionError(
+                    f"{key!r}: adaptive {field} {adaptive[field]!r} != grid {grid[field]!r} "
+                    f"(grid selected {grid['id']}, adaptive {adaptive['id']})"
+                )
+        if abs(grid["value"] - adaptive["value"]) > 1e-5:
+            raise AssertionError(f"{key!r}: adaptive value {adaptive['value']} != grid {grid['value']}")
+    scored = [r for r in runs["adaptive"]["grid"][1:] if not r.get("extra__utility_only")]
+    return len(scored), len(runs["grid"]["grid"]) - 1
+
+
 def set_single_thread() -> None:
     """Use one CPU thread: tiny test models run fastest that way and leave cores to parallel tests."""
     torch.set_num_threads(1)
 
 
-__all__ = ["assert_feature_learned", "check_definition_contract", "quick_arguments", "set_single_thread"]
+__all__ = [
+    "assert_decoder_search_matches_grid",
+    "assert_feature_learned",
+    "check_definition_contract",
+    "quick_arguments",
+    "set_single_thread",
+]

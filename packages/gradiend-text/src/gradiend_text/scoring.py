@@ -238,6 +238,28 @@ def language_modeling_score(
 
     Texts are cut at ``max_length`` tokens (default: the model's own position limit).
     """
+    score, _ = language_modeling_utility(
+        model, tokenizer, texts, objective, batch_size, seed, mask_probability, max_length
+    )
+    return score
+
+
+def language_modeling_utility(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    objective: Objective,
+    batch_size: int = 32,
+    seed: int = 0,
+    mask_probability: float = 0.15,
+    max_length: int | None = None,
+    minimum: float | None = None,
+) -> tuple[float, bool]:
+    """:func:`language_modeling_score` that may stop early: ``(score, complete)``.
+
+    With ``minimum``, scoring stops after the first batch where even all remaining tokens predicted
+    right would leave the score below ``minimum``; it then returns that upper bound and False.
+    """
     if max_length is None:
         from gradiend_text.validation import position_limit
 
@@ -251,14 +273,18 @@ def language_modeling_score(
     if not rows:
         raise ValueError(f"no scorable tokens in {len(texts)} texts")
     rows.sort(key=lambda row: len(row.input_ids))  # similar lengths per batch: little padding
-    correct = total = 0
+    total = sum(len(row.targets) for row in rows)
+    correct = seen = 0
     with evaluation_mode(model):
         for start in range(0, len(rows), batch_size):
             batch = collate(rows[start : start + batch_size], pad_token_id(tokenizer))
             predicted = target_logits(model, batch).argmax(dim=-1).cpu()
             correct += int((predicted == batch.targets).sum())
-            total += len(batch.targets)
-    return correct / total
+            seen += len(batch.targets)
+            bound = (correct + total - seen) / total
+            if minimum is not None and seen < total and bound < minimum:
+                return bound, False
+    return correct / total, True
 
 
 __all__ = [
@@ -266,6 +292,7 @@ __all__ = [
     "EncodingCache",
     "evaluation_mode",
     "language_modeling_score",
+    "language_modeling_utility",
     "target_class_probabilities",
     "target_word_probabilities",
 ]

@@ -12,7 +12,14 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, ReportSection, normalize_split
+from gradiend.definition import (
+    BaseModelScores,
+    DecoderEvalData,
+    PairedLoss,
+    ReportSection,
+    UtilityScore,
+    normalize_split,
+)
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
@@ -26,7 +33,11 @@ from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_tex
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
 from gradiend_text.perplexity import causal_lm_perplexity
 from gradiend_text.report import probability_table_html
-from gradiend_text.scoring import language_modeling_score, target_word_probabilities
+from gradiend_text.scoring import (
+    language_modeling_score,
+    language_modeling_utility,
+    target_word_probabilities,
+)
 from gradiend_text.validation import check_rows_fit_model, position_limit
 
 logger = logging.getLogger(__name__)
@@ -459,6 +470,21 @@ class TextPredictionTrainer(Trainer):
                 base_model, tokenizer, texts, batch_size=batch_size
             ).mean_nll
         return BaseModelScores(probabilities=probabilities, lms=lms, extras=extras)
+
+    def evaluate_utility(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        minimum: float | None = None,
+    ) -> UtilityScore | None:
+        """The ``lms`` of :meth:`evaluate_base_model` alone, stopping early below ``minimum``."""
+        tokenizer, objective = self._ready()
+        texts = eval_data.neutral["text"].astype(str).tolist()
+        lms, complete = language_modeling_utility(
+            base_model, tokenizer, texts, objective, batch_size, seed=self.seed, minimum=minimum
+        )
+        return UtilityScore(lms=lms, complete=complete)
 
     # --- report ---------------------------------------------------------------------------------------
 

@@ -74,10 +74,22 @@ def score_base_model(
     )
 
 
+def score_utility(
+    model: nn.Module, data: ImageData, eval_data: DecoderEvalData, batch_size: int = 32
+) -> float:
+    """The ``lms`` of :func:`score_base_model` alone: accuracy on the neutral images."""
+    neutral = eval_data.neutral
+    if neutral.empty:
+        raise ValueError("scoring the utility needs neutral rows, got none")
+    unique, inverse = np.unique(neutral["image_index"].to_numpy().astype(np.int64), return_inverse=True)
+    probs = class_probabilities(model, data.images[torch.as_tensor(unique)], batch_size)
+    return _accuracy(probs[torch.as_tensor(inverse)], data, neutral["true_class"])
+
+
 def _accuracy(probs: torch.Tensor, data: ImageData, true_classes: Sequence[str]) -> float:
     lookup = {name: i for i, name in enumerate(data.class_names)}
     truth = torch.tensor([lookup[c] for c in true_classes], dtype=torch.long)
     return float((probs.argmax(dim=-1) == truth).float().mean())
 
 
-__all__ = ["decoder_eval_targets", "score_base_model"]
+__all__ = ["decoder_eval_targets", "score_base_model", "score_utility"]

@@ -10,7 +10,7 @@ import pandas as pd
 from torch import nn
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, ReportSection
+from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, ReportSection, UtilityScore
 from gradiend.evaluation.evaluator import Evaluator
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.trainer.trainer import Trainer
@@ -21,7 +21,7 @@ from gradiend_vision.models import backbone_parameter_names
 from gradiend_vision.report import examples_html
 from gradiend_vision.rows import decoder_eval_data, describe_rows, neutral_rows, resolve_pair, training_rows
 from gradiend_vision.saving import LoadedClassifier, load_classifier, save_vision_model
-from gradiend_vision.scoring import decoder_eval_targets, score_base_model
+from gradiend_vision.scoring import decoder_eval_targets, score_base_model, score_utility
 from gradiend_vision.sources import as_image_data
 from gradiend_vision.transforms import BatchTransform
 
@@ -192,6 +192,16 @@ class ImageClassificationTrainer(Trainer):
     ) -> BaseModelScores:
         """P(pair class) on each pair class's images; lms = accuracy on neutral images."""
         return score_base_model(base_model, self.data, self.require_pair(), eval_data, batch_size)
+
+    def evaluate_utility(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        minimum: float | None = None,
+    ) -> UtilityScore | None:
+        """Accuracy on the neutral images alone (``minimum`` is not needed: one cheap batched pass)."""
+        return UtilityScore(lms=score_utility(base_model, self.data, eval_data, batch_size))
 
     # --- report -------------------------------------------------------------------------------------
 

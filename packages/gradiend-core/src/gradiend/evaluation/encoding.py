@@ -73,8 +73,12 @@ def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False
     """
     bars = progress_enabled(progress, getattr(getattr(work.definition, "args", None), "disable_tqdm", None))
     indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not bars, leave=False)
+    model_with_gradiend = work.model_with_gradiend
+    base_model, param_map = model_with_gradiend.base_model, model_with_gradiend.param_map
+    params = param_map.parameters(base_model)  # looked up once, not once per row
     for i in indices:
-        yield row_gradient(work.definition, work.model_with_gradiend, rows.iloc[i : i + 1], work.source)
+        losses = work.definition.compute_losses(base_model, rows.iloc[i : i + 1])
+        yield source_gradient(losses, params, param_map, work.source)
 
 
 def _encodings(model_with_gradiend: ModelWithGradiend, gradients: Iterator[torch.Tensor]) -> torch.Tensor:
@@ -127,18 +131,31 @@ def _stacked(gradients: Iterator[torch.Tensor], count: int) -> torch.Tensor:
     return out
 
 
+CACHE_DTYPES: tuple[torch.dtype, ...] = (torch.float32, torch.bfloat16, torch.float16)
+"""Dtypes the gradient cache may hold its rows in."""
+
+_ENCODE_CHUNK_ROWS = 4
+"""Cached rows cast to the GRADIEND dtype and encoded at a time (bounds the temporary copy)."""
+
+
 class GradientEncoder:
-    """Encodes a fixed set of rows, one gradient per row, caching the gradients when they fit.
+    """Encodes a fixed set of rows, one gradient per row, caching as many gradients as fit a budget.
+
+    The first rows whose gradients fit the budget are kept (in ``cache_dtype``) and re-encoded at every
+    call; the others are recomputed one at a time. A budget of at least all rows keeps them all.
 
     Args:
         definition: the modality computing row losses.
         rows: the rows to encode (columns ``label``, ``feature_class``, ``type`` at least).
         source: gradient kind to encode for training rows.
-        cache_bytes: keep gradients in memory when they need at most this many bytes
-            (``None``: always keep them).
+        cache_bytes: keep gradients in memory up to this many bytes (``None``: keep them all).
+        cache_relative: when given, the budget is this multiple of the GRADIEND's own weight bytes
+            (its parameters in their dtype), instead of ``cache_bytes``.
+        cache_dtype: the dtype of the kept gradients (float32, or bfloat16/float16 for half the
+            memory; the encodings then differ by the rounding of the gradients).
         progress: show a progress bar while computing gradients.
         executor: computes the gradients in shards when its work runs in other processes (``None`` or
-            an in-process executor: here, one row at a time).
+            an in-process executor: here, one row at a time). Sharded, the cache keeps all rows or none.
     """
 
     def __init__(
@@ -148,15 +165,23 @@ class GradientEncoder:
         source: str,
         *,
         cache_bytes: int | None = DEFAULT_CACHE_BYTES,
+        cache_relative: float | None = None,
+        cache_dtype: torch.dtype = torch.float32,
         progress: bool = True,
         executor: Executor | None = None,
     ) -> None:
         if rows.empty:
             raise ValueError("no rows to encode (the evaluation split is empty)")
+        if cache_dtype not in CACHE_DTYPES:
+            raise ValueError(f"cache_dtype must be one of {list(CACHE_DTYPES)}, got {cache_dtype!r}")
+        if cache_relative is not None and not cache_relative >= 0:
+            raise ValueError(f"cache_relative must be a number >= 0, got {cache_relative!r}")
         self.definition = definition
         self.rows = rows.reset_index(drop=True)
         self.source = source
         self.cache_bytes = cache_bytes
+        self.cache_relative = cache_relative
+        self.cache_dtype = cache_dtype
         self.progress = progress
         self.executor = executor if executor is not None and not executor.in_process else None
         self._cache: torch.Tensor | None = None
@@ -167,12 +192,22 @@ class GradientEncoder:
         """The default gradient-cache budget in bytes."""
         return DEFAULT_CACHE_BYTES
 
-    def _fits(self, input_dim: int) -> bool:
-        needed = len(self.rows) * input_dim * 4
-        return self.cache_bytes is None or needed <= self.cache_bytes
+    def cached_rows(self, model_with_gradiend: ModelWithGradiend) -> int:
+        """How many rows' gradients the budget keeps for this model (0 to ``len(rows)``)."""
+        budget: float | None = self.cache_bytes
+        if self.cache_relative is not None:
+            gradiend = model_with_gradiend.gradiend
+            budget = self.cache_relative * sum(p.numel() * p.element_size() for p in gradiend.parameters())
+        if budget is None:
+            return len(self.rows)
+        row_bytes = model_with_gradiend.param_map.size * self.cache_dtype.itemsize
+        rows = min(len(self.rows), int(budget // row_bytes))
+        if self.executor is not None and rows < len(self.rows):
+            return 0  # shards return whole blocks: all rows or none
+        return rows
 
     def _gradients(self, model_with_gradiend: ModelWithGradiend) -> torch.Tensor | None:
-        """All row gradients stacked (cached), or None when they do not fit the budget.
+        """The cached gradients of the first rows ``[k, n]`` (k may be < all rows), or None (k = 0).
 
         A model whose parameter map is a sub-selection of the cached one (post-pruned) reads its
         entries from the cache; any other map recomputes the gradients.
@@ -185,41 +220,59 @@ class GradientEncoder:
                 return self._cache[:, param_map.positions_in(self._cache_map)]
             except ValueError:
                 logger.info("parameter map changed: recomputing the cached gradients")
-        if not self._fits(param_map.size):
+        self._cache = self._cache_map = None
+        count = self.cached_rows(model_with_gradiend)
+        if count == 0:
             return None
         if self.executor is not None:
-            self._cache = run_shards(
+            gradients = run_shards(
                 self.executor, self._work(model_with_gradiend), self.rows, keep_gradients=True
             )
+            self._cache = gradients.to(self.cache_dtype)
         else:
-            self._cache = _stacked(self._iter_gradients(model_with_gradiend), len(self.rows))
+            rows = self._iter_gradients(model_with_gradiend, self.rows.iloc[:count])
+            self._cache = _stacked((g.to(self.cache_dtype) for g in rows), count)
         self._cache_map = param_map
+        logger.info(
+            "caching %d of %d validation gradients (%.1f MiB, %s)",
+            count, len(self.rows), self._cache.numel() * self._cache.element_size() / 2**20, self.cache_dtype,
+        )  # fmt: skip
         return self._cache
 
     def _work(self, model_with_gradiend: ModelWithGradiend) -> ShardWork:
         return ShardWork(self.definition, model_with_gradiend, self.source)
 
-    def _iter_gradients(self, model_with_gradiend: ModelWithGradiend) -> Iterator[torch.Tensor]:
+    def _iter_gradients(
+        self, model_with_gradiend: ModelWithGradiend, rows: pd.DataFrame
+    ) -> Iterator[torch.Tensor]:
         """Row gradients one at a time (never more than one in memory beyond the caller's)."""
         start = time.perf_counter()
         model_with_gradiend.base_model.eval()
-        yield from row_gradients(self._work(model_with_gradiend), self.rows, progress=self.progress)
+        yield from row_gradients(self._work(model_with_gradiend), rows, progress=self.progress)
         elapsed = time.perf_counter() - start
-        logger.debug("computed %d per-example gradients in %.2fs", len(self.rows), elapsed)
+        logger.debug("computed %d per-example gradients in %.2fs", len(rows), elapsed)
 
     def encode(self, model_with_gradiend: ModelWithGradiend) -> pd.DataFrame:
         """The rows with an ``encoded`` column (a float, or a list when latent_dim > 1)."""
         gradiend = model_with_gradiend.gradiend
-        stacked = self._gradients(model_with_gradiend)
-        if stacked is not None:
+        cached = self._gradients(model_with_gradiend)
+        count = 0 if cached is None else len(cached)
+        parts = []
+        if cached is not None:
             with torch.no_grad():
-                encoded = model_with_gradiend.encode_gradient(stacked)
-        elif self.executor is not None:
-            encoded = run_shards(
-                self.executor, self._work(model_with_gradiend), self.rows, keep_gradients=False
-            )
-        else:
-            encoded = _encodings(model_with_gradiend, self._iter_gradients(model_with_gradiend))
+                parts += [
+                    model_with_gradiend.encode_gradient(cached[i : i + _ENCODE_CHUNK_ROWS])
+                    for i in range(0, count, _ENCODE_CHUNK_ROWS)
+                ]
+        if count < len(self.rows):
+            rest = self.rows.iloc[count:]
+            if self.executor is not None:
+                parts.append(
+                    run_shards(self.executor, self._work(model_with_gradiend), rest, keep_gradients=False)
+                )
+            else:
+                parts.append(_encodings(model_with_gradiend, self._iter_gradients(model_with_gradiend, rest)))
+        encoded = torch.cat([p.reshape(-1, gradiend.latent_dim) for p in parts])
         encoded = encoded.float().cpu().reshape(len(self.rows), -1)
         frame = self.rows.copy()
         if gradiend.latent_dim == 1:
@@ -244,6 +297,7 @@ def encode_rows(
 
 
 __all__ = [
+    "CACHE_DTYPES",
     "DEFAULT_CACHE_BYTES",
     "GradientEncoder",
     "ShardWork",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,8 +11,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from torch import nn
 
-from gradiend.definition import BaseModelScores, DecoderEvalData, normalize_split
+from gradiend.definition import BaseModelScores, DecoderEvalData, UtilityScore, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
+from gradiend.evaluation.decoder_search import (
+    Direction,
+    adaptive_decoder_search,
+    check_search_mode,
+    search_directions,
+)
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
 from gradiend.evaluation.encoding import GradientEncoder
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
@@ -225,6 +232,17 @@ class Evaluator:
 
         return score
 
+    def utility_function(
+        self, eval_data: DecoderEvalData, batch_size: int
+    ) -> Callable[[nn.Module, float | None], UtilityScore | None]:
+        """Scores the utility alone through the trainer's ``evaluate_utility`` (None: not available)."""
+        trainer = self.trainer
+
+        def utility(model: nn.Module, minimum: float | None) -> UtilityScore | None:
+            return trainer.evaluate_utility(model, eval_data, batch_size=batch_size, minimum=minimum)
+
+        return utility
+
     def evaluate_decoder(
         self,
         lrs: Sequence[float] | None = None,
@@ -243,12 +261,18 @@ class Evaluator:
         plot: bool = False,
         show: bool | None = None,
         executor: Executor | str | None = None,
+        decoder_search: str | None = None,
     ) -> dict[str, Any]:
         """Grid over feature factors x learning rates; per class the best admissible rewrite.
 
         Returns a dict with one summary per class (``"C"`` to strengthen, ``"C_weaken"`` to weaken)
-        and ``"grid"`` (records of every point, the base model first). The grid's groups of points
-        run on ``executor`` (an Executor, ``"local"`` or ``"ray"``; default: ``args.executor``).
+        and ``"grid"`` (records of the evaluated points, the base model first). The grid's groups of
+        points run on ``executor`` (an Executor, ``"local"`` or ``"ray"``; default: ``args.executor``).
+        ``decoder_search`` (default ``args.decoder_search``): ``"adaptive"`` scores only the points the
+        selection needs (:mod:`gradiend.evaluation.decoder_search`; ``"grid"`` then lists those
+        points only), ``"grid"`` every point. A custom ``selector``, ``summary_metrics``,
+        ``summary_extractor``, an executor with several workers, or a learning rate <= 0 need every
+        point, so the search is exhaustive with them (logged).
         """
         trainer = self.trainer
         args = trainer.args
@@ -261,10 +285,18 @@ class Evaluator:
                 {default_feature_factor(c, pair, args.target, increase=increase) for c in classes}
             )
         rates = list(lrs or args.decoder_learning_rates)
+        search = check_search_mode(args.decoder_search if decoder_search is None else decoder_search)
+        if search == "adaptive" and (selector or summary_metrics or summary_extractor is not None):
+            logger.info("decoder search: a selector or summary metrics need every point; using the grid")
+            search = "grid"
+        adaptive = None
+        if search == "adaptive":
+            adaptive = search_directions(factors, pair, classes, increase=increase, target=args.target)
         grid = self._grid(
             factors, rates, use_cache, eval_batch_size or args.eval_batch_size,
             self.decoder_eval_data(max_size_training_like, max_size_neutral, training_like_df, neutral_df),
             custom_data=training_like_df is not None or neutral_df is not None, executor=executor,
+            directions=adaptive,
         )  # fmt: skip
         select = selector or summarize_decoder_grid
         results = select(
@@ -297,6 +329,7 @@ class Evaluator:
         *,
         custom_data: bool,
         executor: Executor | str | None = None,
+        directions: list[Direction] | None = None,
     ) -> DecoderGrid:
         trainer = self.trainer
         cache = None if custom_data else self._cache(use_cache)
@@ -307,8 +340,12 @@ class Evaluator:
                 trainer.args.decoder_eval_max_size_training_like,
                 trainer.args.decoder_eval_max_size_neutral,
             ]
+            extra: dict[str, Any] = {}
+            if directions is not None:
+                extra["search"] = [dataclasses.asdict(d) for d in directions]
+                extra["utility_ratio"] = trainer.args.decoder_eval_utility_ratio
             key = cache.key(
-                "decoder_grid", model=model_digest(model), factors=factors, rates=rates, sizes=sizes
+                "decoder_grid", model=model_digest(model), factors=factors, rates=rates, sizes=sizes, **extra
             )
             cached = cache.load_json(key)
             if cached is not None:
@@ -319,8 +356,25 @@ class Evaluator:
 
         with executor_scope(trainer.args, executor) as resolved:
             progress = progress_enabled(True, trainer.args.disable_tqdm)
-            work = GridWork(self, model, eval_data, batch_size, progress=progress)
-            grid = evaluate_grid(resolved, work, factors, rates)
+            if directions is not None and (not resolved.in_process or resolved.workers > 1):
+                logger.info("decoder search: the executor has several workers; scoring the whole grid")
+                directions = None
+            if directions is not None and min(rates) <= 0:
+                logger.info("decoder search: a learning rate <= 0 in %s; scoring the whole grid", rates)
+                directions = None
+            if directions is None:
+                work = GridWork(self, model, eval_data, batch_size, progress=progress)
+                grid = evaluate_grid(resolved, work, factors, rates)
+            else:
+                grid = adaptive_decoder_search(
+                    model,
+                    lambda data: self.score_function(data, batch_size),
+                    eval_data,
+                    directions,
+                    rates,
+                    utility_ratio=trainer.args.decoder_eval_utility_ratio,
+                    utility_on=lambda data: self.utility_function(data, batch_size),
+                )
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())
         return grid

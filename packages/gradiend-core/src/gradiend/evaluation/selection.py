@@ -51,6 +51,20 @@ def default_feature_factor(
     return sign if increase else -sign
 
 
+def class_value(class_name: str, pair: tuple[str, str], increase: bool = True) -> str:
+    """The data class on whose rows ``class_name``'s selection value is measured.
+
+    Strengthening ``class_name`` is measured as P(class_name) on the *other* pair class's rows,
+    weakening as 1 - P(class_name) on its own rows.
+    """
+    first, second = validate_pair(pair)
+    if class_name not in (first, second):
+        raise ValueError(f"class_name must be one of the pair {[first, second]}, got {class_name!r}")
+    if not increase:
+        return class_name
+    return second if class_name == first else first
+
+
 @dataclass(frozen=True)
 class _Candidate:
     id: str
@@ -119,18 +133,24 @@ def _class_entry(
     utility_ratio: float,
 ) -> dict[str, Any]:
     sign = default_feature_factor(class_name, pair, target, increase=increase)
-    on_class = (pair[1] if class_name == pair[0] else pair[0]) if increase else class_name
+    on_class = class_value(class_name, pair, increase)
 
     def value_of(scores: BaseModelScores) -> float:
         probability = scores.probability(class_name, on_class)
         return probability if increase else 1.0 - probability
 
-    candidates = [_candidate(p, value_of(p.scores)) for p in grid.points if p.feature_factor * sign > 0]
+    # Utility-only points of the adaptive search hold no probabilities: they broke the utility, so
+    # they are neither admissible nor (the search scores the fallback in full) the fallback.
+    candidates = [
+        _candidate(p, value_of(p.scores))
+        for p in grid.points
+        if p.feature_factor * sign > 0 and class_name in p.scores.probabilities.get(on_class, {})
+    ]
     if not candidates:
         raise ValueError(
             f"the decoder grid has no point with a feature factor of sign {sign:+g}, which "
-            f"{'strengthens' if increase else 'weakens'} {class_name!r}; evaluated feature_factors: "
-            f"{sorted({p.feature_factor for p in grid.points})}"
+            f"{'strengthens' if increase else 'weakens'} {class_name!r}, and P({class_name!r}) on "
+            f"{on_class!r} rows; evaluated feature_factors: {sorted({p.feature_factor for p in grid.points})}"
         )
     chosen, fallback = _pick(candidates, grid.base.lms, utility_ratio, label=repr(class_name))
     entry = _entry(chosen, fallback, grid.base.lms, value_of(grid.base))
@@ -204,4 +224,10 @@ def _entry(chosen: _Candidate, fallback: bool, base_lms: float, base_value: floa
     }
 
 
-__all__ = ["TARGETS", "SummaryExtractor", "default_feature_factor", "summarize_decoder_grid"]
+__all__ = [
+    "TARGETS",
+    "SummaryExtractor",
+    "class_value",
+    "default_feature_factor",
+    "summarize_decoder_grid",
+]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gradiend.arguments import TrainingArguments
+from gradiend.arguments import TrainingArguments, to_torch_dtype
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
 from gradiend.evaluation.encoding import GradientEncoder
 from gradiend.model.with_gradiend import ModelWithGradiend
@@ -57,7 +57,9 @@ def make_encoder_evaluation(
         trainer,
         rows,
         args.source,
-        cache_bytes=None if args.use_cached_gradients else GradientEncoder.default_cache_bytes(),
+        cache_bytes=None,
+        cache_relative=None if args.use_cached_gradients else args.gradient_cache_budget,
+        cache_dtype=to_torch_dtype(args.gradient_cache_dtype),
         progress=progress,
     )
     pair = trainer.require_pair()
