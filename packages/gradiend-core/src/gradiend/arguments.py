@@ -135,6 +135,12 @@ class TrainingArguments(StrictModel):
     encoder_eval_max_size: int | None = Field(
         None, ge=1, description="Cap on rows per class when evaluating the encoder."
     )
+    encoder_eval_train_max_size: int | None = Field(
+        None,
+        ge=1,
+        description="Cap on validation rows per class of the encoder evaluations during training "
+        "(checkpoint selection; default: encoder_eval_max_size).",
+    )
     seed_selection_eval_max_size: int | None = Field(
         None, ge=1, description="Cap on validation rows per class when choosing the best seed."
     )
