@@ -368,3 +368,135 @@ def test_visualization_gallery(tmp_path: Path) -> None:
     assert sorted(venn["intersection"]) == [5, 6]
     for path in written:
         assert _is_image(path), path
+
+
+# --- train_multi_seed_stability.py ----------------------------------------------------------------
+
+
+def _mean_off_diagonal(matrix: list[list[float]]) -> float:
+    values = [v for i, row in enumerate(matrix) for j, v in enumerate(row) if i != j]
+    return sum(values) / len(values)
+
+
+def test_multi_seed_stability(tiny_mlm_path: str, in_tmp_dir: Path) -> None:
+    import json
+
+    from gradiend import (
+        TextPredictionTrainer,
+        TrainingArguments,
+        compute_grouped_similarity_matrices,
+        compute_similarity_matrix,
+        plot_comparison_heatmap,
+    )
+
+    experiment_dir = "runs/examples/train_multi_seed_stability"
+    run_id = "race_white_black"
+    args = TrainingArguments(
+        experiment_dir=experiment_dir,
+        train_batch_size=8,
+        encoder_eval_max_size=10,
+        decoder_eval_max_size_training_like=50,
+        decoder_eval_max_size_neutral=50,
+        eval_steps=25,
+        max_steps=100,
+        source="alternative",
+        target="diff",
+        learning_rate=1e-4,
+        use_cache=True,
+        max_seeds=3,
+        min_convergent_seeds=2,
+        fail_on_non_convergence=True,
+        analyze_seed_stability=True,
+        saved_seed_runs="all_convergent",
+    )
+    trainer = TextPredictionTrainer(
+        model=tiny_mlm_path,
+        run_id=run_id,
+        data=race_data(),
+        target_classes=("white", "black"),
+        masked_col="masked",
+        eval_neutral_data=neutral_sentences(60, seed=5),
+        img_format="png",
+        args=args,
+    )
+    trainer.train()
+    assert Path(trainer.model_path).is_dir()
+    report = trainer.get_seed_report() or {}
+    assert report.get("convergent_count", 0) >= 2 and len(report["convergent_seeds"]) >= 2
+    stability = report["seed_topk_stability"]
+    assert 0.0 <= stability["mean_pairwise_overlap"] <= 1.0 and stability["topk"] == 1000
+
+    eval_kwargs = {"split": "test", "max_size": 50, "plot": False, "use_cache": True}
+    single = trainer.evaluate_encoder(**eval_kwargs)
+    assert abs(single["correlation"]) >= 0.9
+
+    view = trainer.multi_seed(selection="all_convergent", dispersion="std")
+    assert len(view.seed_paths()) >= 2
+    multi = view.evaluate_encoder(**eval_kwargs)
+    corr_stats = multi.get("seeds", {}).get("stats", {}).get("correlation", {})
+    assert abs(multi["correlation"]) >= 0.9
+    assert corr_stats["n"] == len(view.seed_paths()) and corr_stats["std"] >= 0.0
+    assert multi["correlation"] == pytest.approx(sum(corr_stats["values"]) / corr_stats["n"])
+    json.dumps(corr_stats)
+
+    plot_result = view.plot_encoder_distributions(show=False, max_size=50)
+    assert len(plot_result.get("paths")) == len(view.seed_paths())
+    assert all(_is_image(p) for p in plot_result["paths"])
+
+    # the published helpers: layer-wise and pairwise similarity of the convergent seeds
+    models_by_seed = {Path(p).name: m for p, m in zip(view.seed_paths(), view.load_models(), strict=True)}
+    grouped = compute_grouped_similarity_matrices(
+        models_by_seed, measure="cosine", part="decoder-weight", topk=1000, group_by="layer"
+    )
+    layer_scores = sorted(
+        (
+            (name, _mean_off_diagonal(data["matrix"]))
+            for name, data in grouped.items()
+            if name.startswith("layer_")
+        ),
+        key=lambda item: int(item[0].split("_", 1)[1]),
+    )
+    assert layer_scores
+    layer_plot = Path(experiment_dir, run_id, "layerwise_seed_similarity.png")
+    plot_comparison_heatmap(
+        {
+            "measure": "layerwise_similarity",
+            "part": "decoder-weight",
+            "model_ids": ["mean"],
+            "column_ids": [name.split("_", 1)[1] for name, _ in layer_scores],
+            "matrix": [[value for _, value in layer_scores]],
+            "row_labels": {"mean": "mean pairwise cosine"},
+        },
+        output_path=str(layer_plot),
+        title="Layer-wise seed similarity",
+        show=False,
+        vmin=0.0,
+        vmax=1.0,
+    )
+    assert _is_image(layer_plot)
+    for measure in ("topk_overlap", "cosine", "mass_overlap"):
+        data = compute_similarity_matrix(models_by_seed, measure=measure, part="decoder-weight", topk=1000)
+        output_path = Path(experiment_dir, run_id, f"seed_comparison_{measure}.png")
+        plot_comparison_heatmap(
+            data,
+            output_path=str(output_path),
+            title=f"Seed comparison: {measure}",
+            show=False,
+            vmin=0.0,
+            vmax=1.0,
+        )
+        assert _is_image(output_path)
+        assert data["matrix"][0][0] == pytest.approx(1.0)
+        if measure == "topk_overlap":
+            assert _mean_off_diagonal(data["matrix"]) == pytest.approx(stability["mean_pairwise_overlap"])
+    components = compute_grouped_similarity_matrices(
+        models_by_seed, measure="cosine", part="decoder-weight", topk=1000, group_by="component"
+    )
+    assert [name for name in components if name != "other"]
+
+
+def test_seed_stability_arguments_are_checked() -> None:
+    from gradiend import TrainingArguments
+
+    with pytest.raises(ValueError, match="best_only"):
+        TrainingArguments(analyze_seed_stability=True, saved_seed_runs="best_only")

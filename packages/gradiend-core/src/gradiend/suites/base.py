@@ -222,8 +222,10 @@ def _is_per_class(data: Any) -> bool:
 def _merged_per_class(
     data: Mapping[str, pd.DataFrame], merge_map: Mapping[str, Sequence[str]]
 ) -> dict[str, pd.DataFrame]:
-    """Per-class data merged into ``{group class: its classes' rows}`` (class-named and alternative
-    columns dropped: they describe the original classes)."""
+    """Per-class data merged into ``{group class: its classes' rows}``.
+
+    Class-named and alternative columns are dropped: they describe the original classes.
+    """
     merged: dict[str, pd.DataFrame] = {}
     for target, sources in merge_map.items():
         missing = [s for s in sources if s not in data]
