@@ -500,3 +500,130 @@ def test_seed_stability_arguments_are_checked() -> None:
 
     with pytest.raises(ValueError, match="best_only"):
         TrainingArguments(analyze_seed_stability=True, saved_seed_runs="best_only")
+
+
+# --- train_sentiment_positive_suite.py and ..._all_but_one.py ---------------------------------------
+
+# The tiny BERT knows only the words of its generated sentences: five of its word pairs stand in for
+# the published sentiment pairs (good/bad, happy/sad, love/hate, fast/slow, excited/bored).
+SENTIMENT_PAIRS = [("he", "she"), ("cat", "dog"), ("car", "train"), ("park", "station"), ("bridge", "hill")]
+SENTIMENT_GROUPS = ["quality", "valence", "valence", "affection", "pace"]
+
+
+def _sentiment_base_texts() -> list[str]:
+    """Generated sentences holding the words (in place of the tweet_eval texts)."""
+    return neutral_sentences(300, seed=1) + gender_template_frame(60, seed=2)["text"].tolist()
+
+
+@pytest.fixture(scope="module")
+def sentiment_data() -> tuple[dict, pd.DataFrame]:
+    from gradiend import TextFilterConfig, TextPredictionDataCreator
+
+    words = [word for pair in SENTIMENT_PAIRS for word in pair]
+    creator = TextPredictionDataCreator(
+        base_data=_sentiment_base_texts(),
+        feature_targets=[TextFilterConfig(target=word, id=word, min_left_context_words=0) for word in words],
+        seed=0,
+    )
+    training = creator.generate_training_data(
+        max_size_per_class=24, format="per_class", min_rows_per_class_for_split=5
+    )
+    neutral = creator.generate_neutral_data(additional_excluded_words=words, max_size=50)
+    return training, neutral
+
+
+def _sentiment_arguments(experiment_dir: Path, max_steps: int, **extra: object) -> object:
+    from gradiend import PostPruneConfig, PrePruneConfig, TrainingArguments
+
+    return TrainingArguments(
+        experiment_dir=str(experiment_dir),
+        train_batch_size=4,
+        eval_batch_size=8,
+        eval_steps=50,
+        max_steps=max_steps,
+        learning_rate=1e-4,
+        fail_on_non_convergence=True,
+        use_cache="only_convergent",
+        pre_prune_config=PrePruneConfig(n_samples=16, topk=0.01, source="diff"),
+        post_prune_config=PostPruneConfig(),
+        seed=0,
+        **extra,
+    )
+
+
+@pytest.mark.slow
+def test_sentiment_positive_suite(
+    tiny_mlm_path: str, sentiment_data: tuple[dict, pd.DataFrame], tmp_path: Path
+) -> None:
+    from gradiend import PositiveFeatureDefinition, PositiveTrainerSuite, TextPredictionTrainer
+
+    training, neutral = sentiment_data
+    assert set(training) == {word for pair in SENTIMENT_PAIRS for word in pair}
+    suite = PositiveTrainerSuite(
+        TextPredictionTrainer,
+        model=tiny_mlm_path,
+        data=training,
+        eval_neutral_data=neutral,
+        retain_models_in_memory=False,
+        positive_feature_definitions=[
+            PositiveFeatureDefinition(positive_feature_class=positive, negative_feature_class=negative)
+            for positive, negative in SENTIMENT_PAIRS
+        ],
+        args=_sentiment_arguments(tmp_path, 500, encoder_eval_max_size=100, encoder_eval_train_max_size=50),
+    )
+    assert list(suite.pair_definitions) == [f"{p}__{n}" for p, n in SENTIMENT_PAIRS]
+    suite.train()
+    encoder = suite.evaluate_encoder(split="test", plot=False, max_size=100)
+    for child_id, result in encoder.items():
+        assert abs(result["correlation"]) >= 0.9, (child_id, result["correlation"])
+    similarity_output = tmp_path / "suite_similarity_heatmap.png"
+    similarity = suite.plot_similarity_heatmap(
+        measure="cosine", output_path=str(similarity_output), show=False
+    )
+    assert _is_image(similarity_output)
+    assert [similarity["matrix"][i][i] for i in range(5)] == pytest.approx([1.0] * 5)
+    cross_output = tmp_path / "suite_cross_encoding_heatmap.png"
+    cross = suite.plot_cross_encoding_heatmap(run_evaluation=False, output_path=str(cross_output), show=False)
+    assert _is_image(cross_output)
+    # each GRADIEND encodes its own positive class far from zero
+    assert all(abs(cross["matrix"][i][i]) >= 0.5 for i in range(5)), cross["matrix"]
+
+
+@pytest.mark.slow
+def test_sentiment_positive_suite_all_but_one(
+    tiny_mlm_path: str, sentiment_data: tuple[dict, pd.DataFrame], tmp_path: Path
+) -> None:
+    from gradiend import PositiveFeatureDefinition, PositiveTrainerSuite, TextPredictionTrainer
+
+    training, neutral = sentiment_data
+    suite = PositiveTrainerSuite(
+        TextPredictionTrainer,
+        model=tiny_mlm_path,
+        data=training,
+        eval_neutral_data=neutral,
+        mode="all_but_one",
+        retain_models_in_memory=False,
+        positive_feature_definitions=[
+            PositiveFeatureDefinition(
+                positive_feature_class=positive, negative_feature_class=negative, feature_class_group=group
+            )
+            for (positive, negative), group in zip(SENTIMENT_PAIRS, SENTIMENT_GROUPS, strict=True)
+        ],
+        args=_sentiment_arguments(tmp_path, 500),
+    )
+    plan = {
+        child_id: (definition.class_merge_map or {})
+        for child_id, definition in suite.pair_definitions.items()
+    }
+    assert len(plan) == 4  # one member per held-out group; "valence" holds two pairs
+    valence = next(merge for child_id, merge in plan.items() if "valence" in child_id)
+    assert sorted(valence["positive"]) == ["bridge", "he", "park"]
+    assert sorted(valence["negative"]) == ["hill", "she", "station"]
+    suite.train()
+    encoder = suite.evaluate_encoder(split="test", plot=True)
+    for child_id, result in encoder.items():
+        assert abs(result["correlation"]) >= 0.9, (child_id, result["correlation"])
+        assert _is_image(result["plot_path"])
+    similarity_output = tmp_path / "all_but_one_similarity_heatmap.png"
+    suite.plot_similarity_heatmap(measure="cosine", output_path=str(similarity_output), show=True)
+    assert _is_image(similarity_output)

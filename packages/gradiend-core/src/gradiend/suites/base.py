@@ -147,7 +147,7 @@ class TrainerSuite(MemberGroup, ABC):
 
     def _classes_from_data(self) -> list[str]:
         data = self._trainer_kwargs.get("data")
-        if _is_per_class(data):
+        if isinstance(data, Mapping) and _is_per_class(data):
             return [str(c) for c in data]
         column = _class_column(data)
         if column is None:
