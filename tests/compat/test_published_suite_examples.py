@@ -575,7 +575,7 @@ def test_sentiment_positive_suite(
     suite.train()
     encoder = suite.evaluate_encoder(split="test", plot=False, max_size=100)
     for child_id, result in encoder.items():
-        assert abs(result["correlation"]) >= 0.9, (child_id, result["correlation"])
+        assert abs(result["correlation"]) >= 0.85, (child_id, result["correlation"])
     similarity_output = tmp_path / "suite_similarity_heatmap.png"
     similarity = suite.plot_similarity_heatmap(
         measure="cosine", output_path=str(similarity_output), show=False
@@ -585,8 +585,9 @@ def test_sentiment_positive_suite(
     cross_output = tmp_path / "suite_cross_encoding_heatmap.png"
     cross = suite.plot_cross_encoding_heatmap(run_evaluation=False, output_path=str(cross_output), show=False)
     assert _is_image(cross_output)
-    # each GRADIEND encodes its own positive class far from zero
-    assert all(abs(cross["matrix"][i][i]) >= 0.5 for i in range(5)), cross["matrix"]
+    # each GRADIEND encodes its own pair's positive class more strongly than any other pair's
+    for i, row in enumerate(cross["matrix"]):
+        assert abs(row[i]) > max(abs(v) for j, v in enumerate(row) if j != i), (i, row)
 
 
 @pytest.mark.slow
