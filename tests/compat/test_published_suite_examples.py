@@ -7,6 +7,9 @@
 - ``plot_visualization_gallery.py``: the published synthetic data, imported from ``gradiend.visualizer``.
   Not ported (see docs/guides/migration.md): its calls of ``plot_training_convergence``,
   ``plot_encoder_distributions`` and ``plot_encoder_scatter`` with the published stand-in trainer.
+- ``train_multi_seed_stability.py``: as published, on the relabelled white/black sentences.
+- ``train_sentiment_positive_suite.py`` and ``..._all_but_one.py`` (slow): five word pairs the tiny BERT
+  knows stand in for the sentiment pairs; generated sentences replace the tweet_eval texts.
 - ``configure_hf_download_env`` (called first by the suite examples) is tested on its own here.
 """
 
