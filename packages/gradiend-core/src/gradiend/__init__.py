@@ -46,6 +46,7 @@ _CORE_EXPORTS: dict[str, str] = {
     "compute_grouped_similarity_matrices": "gradiend.comparison",
     "compute_cross_encoding_matrix": "gradiend.comparison",
     "compute_trainer_pair_encoding_matrix": "gradiend.comparison",
+    "build_cross_task_encoder_summary": "gradiend.comparison",
     "compute_anchor_aligned_encoding_matrix": "gradiend.comparison",
     "compute_gradiend_feature_cross_encoding_matrix": "gradiend.comparison",
     "compute_gradiend_transition_cross_encoding_matrix": "gradiend.comparison",
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     from gradiend.arguments import TrainingArguments
     from gradiend.comparison import (
         aggregate_encoder_dataframes,
+        build_cross_task_encoder_summary,
         compute_anchor_aligned_encoding_matrix,
         compute_cross_encoding_matrix,
         compute_gradiend_feature_cross_encoding_matrix,
@@ -193,6 +195,7 @@ __all__ = [
     "TrainingCallback",
     "TransitionSpec",
     "aggregate_encoder_dataframes",
+    "build_cross_task_encoder_summary",
     "check_plot_environment",
     "compute_anchor_aligned_encoding_matrix",
     "compute_cross_encoding_matrix",

@@ -151,6 +151,23 @@ class TrainingArguments(StrictModel):
     encoder_eval_max_size: int | None = Field(
         None, ge=1, description="Cap on rows per class when evaluating the encoder."
     )
+    analyze_seed_stability: bool = Field(
+        False,
+        description="After multi-seed training, measure the top-k weight overlap between the convergent "
+        "seeds (seed report key 'seed_topk_stability'); needs saved_seed_runs other than 'best_only'.",
+    )
+    seed_stability_topk: int | float | None = Field(
+        1000, gt=0, description="Top-k (count, or fraction < 1) of the seed-stability analysis."
+    )
+    seed_stability_part: Literal["encoder-weight", "decoder-weight", "decoder-bias", "decoder-sum"] = Field(
+        "decoder-weight", description="Importance part of the seed-stability analysis."
+    )
+    encoder_eval_train_max_size: int | None = Field(
+        None,
+        ge=1,
+        description="Cap on validation rows per class of the encoder evaluations during training "
+        "(checkpoint selection; default: encoder_eval_max_size).",
+    )
     seed_selection_eval_max_size: int | None = Field(
         None, ge=1, description="Cap on validation rows per class when choosing the best seed."
     )
@@ -337,6 +354,13 @@ class TrainingArguments(StrictModel):
             )
         if self.convergent_metric == "loss" and self.convergent_score_threshold is None:
             raise ValueError("convergent_metric='loss' needs convergent_score_threshold (the loss to reach)")
+        if self.analyze_seed_stability and self.saved_seed_runs == "best_only":
+            raise ValueError(
+                "analyze_seed_stability=True compares the convergent seeds' saved models, but "
+                "saved_seed_runs='best_only' deletes them: use 'all_convergent' or 'all_tried'"
+            )
+        if self.analyze_seed_stability and self.seed_stability_topk is None:
+            raise ValueError("analyze_seed_stability=True needs seed_stability_topk (an int or a fraction)")
         if self.supervised_encoder and self.supervised_decoder:
             raise ValueError("choose at most one of supervised_encoder and supervised_decoder")
         return self

@@ -42,6 +42,9 @@ IRRELEVANT_ARGUMENTS: frozenset[str] = frozenset(
         "save_strategy",
         "save_steps",
         "save_only_best",
+        "analyze_seed_stability",
+        "seed_stability_topk",
+        "seed_stability_part",
     }
 )
 

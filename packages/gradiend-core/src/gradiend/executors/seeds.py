@@ -110,7 +110,8 @@ class SeedWork:
         if not self._evaluate_ready:
             args = self.args
             if args.do_eval and args.eval_strategy != "no":
-                rows = validation_rows(self.trainer, args, args.encoder_eval_max_size)
+                cap = args.encoder_eval_train_max_size or args.encoder_eval_max_size
+                rows = validation_rows(self.trainer, args, cap)
                 self._evaluate = make_encoder_evaluation(self.trainer, args, rows, progress=self.progress)
             self._evaluate_ready = True
         return self._evaluate

@@ -147,11 +147,13 @@ class TrainerSuite(MemberGroup, ABC):
 
     def _classes_from_data(self) -> list[str]:
         data = self._trainer_kwargs.get("data")
+        if isinstance(data, Mapping) and _is_per_class(data):
+            return [str(c) for c in data]
         column = _class_column(data)
         if column is None:
             raise ValueError(
                 "target_classes is required: the suite infers classes only from a DataFrame `data` with one "
-                f"of the columns {list(CLASS_COLUMNS)}"
+                f"of the columns {list(CLASS_COLUMNS)}, or a per-class dict {{class: DataFrame}}"
             )
         assert isinstance(data, pd.DataFrame)
         return [str(c) for c in pd.unique(data[column].astype(str))]
@@ -208,17 +210,51 @@ def _class_column(data: Any) -> str | None:
     return next((c for c in CLASS_COLUMNS if c in data.columns), None)
 
 
-def merged_classes(data: Any, merge_map: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def _is_per_class(data: Any) -> bool:
+    """Whether ``data`` is the published per-class layout ``{class: DataFrame}``."""
+    return (
+        isinstance(data, Mapping)
+        and bool(data)
+        and all(isinstance(frame, pd.DataFrame) for frame in data.values())
+    )
+
+
+def _merged_per_class(
+    data: Mapping[str, pd.DataFrame], merge_map: Mapping[str, Sequence[str]]
+) -> dict[str, pd.DataFrame]:
+    """Per-class data merged into ``{group class: its classes' rows}``.
+
+    Class-named and alternative columns are dropped: they describe the original classes.
+    """
+    merged: dict[str, pd.DataFrame] = {}
+    for target, sources in merge_map.items():
+        missing = [s for s in sources if s not in data]
+        if missing:
+            raise ValueError(f"class_merge_map[{target!r}] names classes {missing} that are not in the data")
+        drop = {str(c) for c in data} | {"alternative", "alternative_class"}
+        frames = [data[s].drop(columns=[c for c in data[s].columns if c in drop]) for s in sources]
+        merged[str(target)] = pd.concat(frames, ignore_index=True)
+    return merged
+
+
+def merged_classes(
+    data: Any, merge_map: Mapping[str, Sequence[str]]
+) -> pd.DataFrame | dict[str, pd.DataFrame]:
     """``data`` with the classes of each merge group renamed to the group's class (other rows dropped).
 
+    ``data`` is a DataFrame with a class column or a per-class dict ``{class: DataFrame}`` (merged
+    into one frame per group class).
+
     Raises:
-        ValueError: ``data`` is not a DataFrame with a class column, or a merged class is missing.
+        ValueError: ``data`` has neither layout, or a merged class is missing.
     """
+    if _is_per_class(data):
+        return _merged_per_class(data, merge_map)
     column = _class_column(data)
     if column is None:
         raise ValueError(
             "class merging (one-vs-rest and all-but-one members) needs `data` as a DataFrame with one of the "
-            f"columns {list(CLASS_COLUMNS)}, got {type(data).__name__}"
+            f"columns {list(CLASS_COLUMNS)} or a per-class dict, got {type(data).__name__}"
         )
     assert isinstance(data, pd.DataFrame)
     present = set(data[column].astype(str))

@@ -37,6 +37,7 @@ class MemberGroup:
         self.trainers = dict(trainers)
         self._loaded: dict[tuple[str, ...], dict[str, Any]] = {}
         self._models: dict[str, Any] = {}
+        self._last_encoder_eval: dict[str, Any] | None = None
         self.last_results: dict[str, MemberResult] = {}
 
     # --- mapping protocol ------------------------------------------------------------------------
@@ -177,9 +178,41 @@ class MemberGroup:
             out[child_id] = getattr(trainer, method)(**kwargs)
         return out
 
-    def evaluate_encoder(self, **kwargs: Any) -> dict[str, dict[str, Any]]:
-        """``{id: trainer.evaluate_encoder(**kwargs)}``."""
-        return self._each("evaluate_encoder", **kwargs)
+    def evaluate_encoder(self, *, full_eval: bool | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
+        """``{id: trainer.evaluate_encoder(**kwargs)}``.
+
+        Args:
+            full_eval: keep the rows of classes outside a member's pair (the suite's other classes, which
+                the member encodes as neutral rows) in its metrics. Default (published): True for
+                ``split="test"``, False for other splits. False drops those rows before the metrics;
+                the neutral sentences stay.
+            **kwargs: arguments of ``trainer.evaluate_encoder`` (``split``, ``max_size``, ``plot``...).
+        """
+        split = str(kwargs.get("split", "test"))
+        self._last_encoder_eval = {"split": split, "max_size": kwargs.get("max_size")}
+        keep_other_classes = (split.lower() == "test") if full_eval is None else bool(full_eval)
+        if keep_other_classes:
+            return self._each("evaluate_encoder", **kwargs)
+        if "encoder_df" in kwargs or "model_with_gradiend" in kwargs:
+            raise TypeError(
+                "full_eval=False encodes each member's own data: do not pass encoder_df/model_with_gradiend"
+            )
+        encode_keys = {"split", "max_size", "source", "use_cache"}
+        encode = {k: v for k, v in kwargs.items() if k in encode_keys}
+        metric_kwargs = {k: v for k, v in kwargs.items() if k not in encode_keys}
+        out = {}
+        for child_id, trainer in self.trainers.items():
+            self.get_model(child_id)
+            frame = trainer.get_encodings(**encode)
+            pair = set(trainer.require_pair())
+            own = frame["feature_class"].isin(pair) | (frame["feature_class"] == "neutral")
+            logger.info(
+                "suite member %s: evaluate_encoder without %d other-class rows", child_id, int((~own).sum())
+            )
+            out[child_id] = trainer.evaluate_encoder(
+                encoder_df=frame[own].reset_index(drop=True), **metric_kwargs
+            )
+        return out
 
     def evaluate_decoder(self, **kwargs: Any) -> dict[str, dict[str, Any]]:
         """``{id: trainer.evaluate_decoder(**kwargs)}``."""
@@ -321,10 +354,43 @@ class MemberGroup:
         kwargs.setdefault("column_label_mapping", getattr(self, "label_mapping", None))
         return plot_topk_overlap_heatmap(self.get_models(), **kwargs)
 
-    def plot_cross_encoding_heatmap(self, metric: str = "positive_mean", **kwargs: Any) -> Any:
-        """Compute the members' cross-encoding matrix and draw it (diagonal outlined)."""
+    def encoding_scope(
+        self, run_evaluation: bool, split: str | None, max_size: int | None
+    ) -> tuple[str, Any]:
+        """The ``(split, max_size)`` a cross-encoding encodes.
+
+        ``run_evaluation=True``: the given values (defaults ``"test"``, None). ``run_evaluation=False``
+        (published): reuse the last :meth:`evaluate_encoder` call's split and size (its cached
+        encodings when result caching is on); raises ValueError when there was none or the split differs.
+        """
+        if run_evaluation:
+            return split or "test", max_size
+        last = self._last_encoder_eval
+        if last is None:
+            raise ValueError(
+                "run_evaluation=False reuses the last suite.evaluate_encoder(...) call, but there was none: "
+                "call suite.evaluate_encoder(split=..., max_size=...) first or pass run_evaluation=True"
+            )
+        if split is not None and split != last["split"]:
+            raise ValueError(
+                f"run_evaluation=False reuses the evaluation of split {last['split']!r}, but split={split!r} "
+                "was given: evaluate that split first or pass run_evaluation=True"
+            )
+        return last["split"], last["max_size"] if max_size is None else max_size
+
+    def plot_cross_encoding_heatmap(
+        self, metric: str = "positive_mean", *, run_evaluation: bool = True, **kwargs: Any
+    ) -> Any:
+        """Compute the members' cross-encoding matrix and draw it (diagonal outlined).
+
+        ``run_evaluation=False`` encodes with the split and size of the last :meth:`evaluate_encoder`
+        call (see :meth:`encoding_scope`).
+        """
         from gradiend.plotting.comparison import plot_cross_encoding_heatmap
 
+        kwargs["split"], kwargs["max_size"] = self.encoding_scope(
+            run_evaluation, kwargs.get("split"), kwargs.get("max_size")
+        )
         compute_keys = ("split", "max_size", "encoder_summary", "positive_class_by_trainer")
         data = self.compute_cross_encoding_matrix(
             metric=metric, **{k: kwargs.pop(k) for k in compute_keys if k in kwargs}

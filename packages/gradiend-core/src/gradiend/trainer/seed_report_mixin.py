@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gradiend.arguments import TrainingArguments
+    from gradiend.trainer.multi_seed_view import MultiSeedTrainerView
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,34 @@ class SeedReportMixin:
             if Path(run["output_dir"]).is_dir():
                 entries.append((int(run.get("seed", len(entries))), run["output_dir"]))
         return entries or fallback
+
+    def multi_seed(
+        self,
+        selection: str = "all_convergent",
+        aggregate: str = "mean",
+        dispersion: str | None = None,
+        return_per_seed: bool = False,
+    ) -> MultiSeedTrainerView:
+        """A view that evaluates and plots every selected seed run and aggregates (published API).
+
+        Args:
+            selection: ``"best"``, ``"all_convergent"`` or ``"all_tried"`` seed runs.
+            aggregate: ``"mean"``, ``"median"``, ``"min"`` or ``"max"`` of scalar metrics.
+            dispersion: ``"none"``, ``"std"``, ``"range"`` or ``"minmax"`` in ``seeds.stats``
+                (default: ``"std"`` with ``analyze_seed_stability=True``, else ``"none"``).
+            return_per_seed: also return each seed's full result under ``seeds.per_seed``.
+        """
+        from gradiend.trainer.multi_seed_view import MultiSeedTrainerView
+
+        if dispersion is None:
+            dispersion = "std" if self.args.analyze_seed_stability else "none"
+        return MultiSeedTrainerView(
+            self,  # type: ignore[arg-type]
+            selection=selection,
+            aggregate=aggregate,
+            dispersion=dispersion,
+            return_per_seed=return_per_seed,
+        )
 
 
 __all__ = ["SEED_SELECTIONS", "SeedReportMixin"]

@@ -17,7 +17,13 @@ from gradiend.model.checkpoint import is_gradiend_checkpoint, load_training_stat
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.data_checks import check_training_rows
-from gradiend.training.multi_seed import SeedRecord, conclude, prune_seed_dirs, seed_converged
+from gradiend.training.multi_seed import (
+    MultiSeedOutcome,
+    SeedRecord,
+    conclude,
+    prune_seed_dirs,
+    seed_converged,
+)
 from gradiend.training.reuse import check_output_dir, finished_seeds, promote_checkpoint, recover_run_dirs
 from gradiend.utils.atomic import atomic_write_json
 from gradiend.utils.run_lock import LOCK_FILE, run_lock
@@ -137,6 +143,27 @@ def run_training(
             return _run_multi_seed(trainer, args, output_dir, work, resolved, seeds_dir, finished)
 
 
+def seed_topk_stability(outcome: MultiSeedOutcome, args: TrainingArguments) -> dict[str, Any] | None:
+    """Top-k overlap between the convergent seeds' GRADIENDs (None, logged, with fewer than two)."""
+    from gradiend.comparison.topk import compute_seed_topk_stability
+
+    models = {
+        f"seed_{r.seed}": outcome.runs[r.seed].model
+        for r in outcome.records
+        if r.converged and r.seed in outcome.runs
+    }
+    if len(models) < 2:
+        logger.warning("seed stability needs two convergent seeds trained in this run, got %d", len(models))
+        return None
+    assert args.seed_stability_topk is not None
+    result = compute_seed_topk_stability(models, topk=args.seed_stability_topk, part=args.seed_stability_part)
+    keys = ("model_ids", "matrix", "mean_pairwise_overlap", "core_fraction")
+    summary = {k: result[k] for k in keys}
+    summary.update(topk=args.seed_stability_topk, part=args.seed_stability_part)
+    logger.info("seed top-k stability: mean pairwise overlap %.3f", summary["mean_pairwise_overlap"])
+    return summary
+
+
 def _run_multi_seed(
     trainer: Trainer,
     args: TrainingArguments,
@@ -156,6 +183,8 @@ def _run_multi_seed(
     promote_checkpoint(outcome.best.output_dir, output_dir, trainer.run_identity())
     report = outcome.report(args, pair)
     report["output_dir"] = output_dir
+    if args.analyze_seed_stability:
+        report["seed_topk_stability"] = seed_topk_stability(outcome, args)
     atomic_write_json(seeds_dir / SEED_REPORT_NAME, report)
     prune_seed_dirs(outcome, args.saved_seed_runs)
     best_run = outcome.runs.get(outcome.best.seed)

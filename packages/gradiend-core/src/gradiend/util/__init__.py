@@ -1,0 +1,1 @@
+"""Published ``gradiend.util`` import paths (see :mod:`gradiend.util.hf_env`)."""
