@@ -173,20 +173,24 @@ class TextClassificationDataCreator:
             return [str(t) for t in base_data]
         is_hub_id = isinstance(base_data, str) and not Path(base_data).exists()
         if self.hf_config is not None and not is_hub_id:
-            raise ValueError(f"hf_config applies to hub dataset ids only, not to {type(base_data).__name__} data")
+            raise ValueError(
+                f"hf_config applies to hub dataset ids only, not to {type(base_data).__name__} data"
+            )
         if isinstance(base_data, pd.DataFrame):
             table = base_data
         elif is_hub_id or Path(base_data).is_dir():  # type: ignore[arg-type]
-            table = load_table(base_data, subset=self.hf_config)  # type: ignore[arg-type]
+            table = load_table(base_data, subset=self.hf_config)
         else:
-            table = read_table(base_data)  # type: ignore[arg-type]
+            table = read_table(base_data)
         if self.text_column not in table.columns:
             raise ValueError(f"base_data has no column {self.text_column!r}; it has {list(table.columns)}")
         if "split" in table.columns:
             wanted = normalize_split(self.split)
             names = table["split"].astype(str).map(normalize_split)
             if not (names == wanted).any():
-                raise ValueError(f"base_data has no rows of split {self.split!r}; it has {sorted(set(names))}")
+                raise ValueError(
+                    f"base_data has no rows of split {self.split!r}; it has {sorted(set(names))}"
+                )
             table = table[names == wanted]
         return table[self.text_column].astype(str).tolist()
 

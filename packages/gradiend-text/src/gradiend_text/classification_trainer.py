@@ -27,7 +27,11 @@ from gradiend_text.classification import (
     label_ids,
     label_probabilities,
 )
-from gradiend_text.classification_data import TextClassificationConfig, normalize_classification_data, read_table
+from gradiend_text.classification_data import (
+    TextClassificationConfig,
+    normalize_classification_data,
+    read_table,
+)
 from gradiend_text.models import backbone_parameter_names, save_text_model
 
 logger = logging.getLogger(__name__)
@@ -293,7 +297,10 @@ class TextClassificationTrainer(Trainer):
         """
         if self._neutral_rows is not None:
             return self._neutral_rows
-        table = read_table(self.config.eval_neutral_data)  # type: ignore[arg-type]
+        source = self.config.eval_neutral_data
+        if source is None:
+            raise ValueError("TextClassificationConfig.eval_neutral_data is not set")
+        table = read_table(source)
         if self.config.label_col in table.columns:
             rows = normalize_classification_data(table, self.config, self.seed)
         else:
@@ -304,8 +311,10 @@ class TextClassificationTrainer(Trainer):
                 )
             texts = table[self.config.text_col].astype(str).tolist()
             model = self.base_model
+            if not isinstance(model, PreTrainedModel):
+                raise TypeError(f"expected a transformers model, got {type(model).__name__}")
             predicted = label_probabilities(model, self._ready(), texts).argmax(-1).tolist()
-            names = model.config.id2label  # type: ignore[union-attr]
+            names: dict[Any, str] = dict(model.config.id2label or {})
             rows = pd.DataFrame({"text": texts, "label": [str(names[i]) for i in predicted]})
         self._neutral_rows = rows
         return rows
