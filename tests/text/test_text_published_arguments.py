@@ -1,4 +1,5 @@
-"""add_identity_for_other_classes: rows of classes outside the pair join training as identity transitions."""
+"""Published arguments (add_identity_for_other_classes, decoder_sequence_cloze_rhs_window) and
+is_decoder_only_model."""
 
 from __future__ import annotations
 
@@ -71,3 +72,24 @@ def test_the_argument_is_a_boolean_and_defaults_off() -> None:
     assert TrainingArguments(decoder_sequence_cloze_rhs_window=0).decoder_sequence_cloze_rhs_window == 0
     with pytest.raises(ValueError, match="decoder_sequence_cloze_rhs_window"):
         TrainingArguments(decoder_sequence_cloze_rhs_window=-2)
+
+
+def test_the_cloze_window_argument_reaches_the_loss(tiny_clm: TinyLM, tmp_path: Path) -> None:
+    losses = {}
+    for window in (-1, 0):
+        trainer = _trainer(
+            tiny_clm, tmp_path / str(window), prediction_objective="clm_sequence_cloze",
+            decoder_sequence_cloze_rhs_window=window,
+        )  # fmt: skip
+        rows = trainer.create_training_data("train").head(4)
+        losses[window] = float(trainer.compute_losses(trainer.base_model, rows).factual)
+    assert losses[-1] != pytest.approx(losses[0], rel=1e-4), "the right context is scored only with -1"
+
+
+@pytest.mark.parametrize("objective", ["auto", "clm_sequence_cloze", "clm_mlm_head"])
+def test_causal_objectives_are_decoder_only_and_masked_lms_are_not(
+    objective: str, tiny_clm: TinyLM, tiny_mlm: TinyLM, tmp_path: Path
+) -> None:
+    """As published, the model family decides: every causal objective is decoder-only."""
+    assert _trainer(tiny_clm, tmp_path / "clm", prediction_objective=objective).is_decoder_only_model()
+    assert not _trainer(tiny_mlm, tmp_path / "mlm").is_decoder_only_model()
