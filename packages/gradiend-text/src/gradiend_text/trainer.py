@@ -258,7 +258,7 @@ class TextPredictionTrainer(Trainer):
         tokenizer, objective = self._ready()
         requested = self.args.prediction_objective
         if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
-            window = int(getattr(self.args, "decoder_sequence_cloze_rhs_window", -1))
+            window = self.args.decoder_sequence_cloze_rhs_window
             encoder = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
             return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
         head = self._training_head()
