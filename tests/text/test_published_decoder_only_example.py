@@ -32,11 +32,6 @@ def test_train_gender_de_decoder_only_runs_offline(
 ) -> None:
     from gradiend import PostPruneConfig, PrePruneConfig, TextPredictionTrainer, TrainingArguments  # type: ignore[attr-defined]
 
-    if "add_identity_for_other_classes" not in TrainingArguments.model_fields:
-        pytest.skip(
-            "TrainingArguments lacks the published add_identity_for_other_classes, which the example passes "
-            "(the published arguments are issue #15's); without it the example runs and passes here"
-        )
     torch.set_num_threads(1)
     monkeypatch.chdir(tmp_path)
     local_model = tiny_clm.path

@@ -92,7 +92,8 @@ def test_the_data_creator_labels_splits_and_balances(tmp_path: Path) -> None:
     assert counts["positive"] == counts["negative"]
     assert set(rows["split"]) == {"train", "validation", "test"}
     neutral = creator.generate_neutral_data()
-    assert len(neutral) > 0 and set(neutral["label"]) == {"neutral"}
+    assert len(neutral) > 0 and list(neutral.columns) == ["text"]  # one text column, as published
+    assert {label(text) for text in neutral["text"]} == {"neutral"}
     rows.to_csv(tmp_path / "rows.csv", index=False)
     config = TextClassificationConfig(text_col="text", label_col="label")
     with pytest.raises(ValueError, match="split ratios"):

@@ -97,6 +97,12 @@ class TrainingArguments(StrictModel):
         ),
     )
 
+    add_identity_for_other_classes: bool = Field(
+        False,
+        description="Also train on the rows of classes outside the target pair as identity transitions "
+        "(alternative = factual, label 0), so extra classes do not move the feature.",
+    )
+
     # ----- what GRADIEND reads and reconstructs -----
     source: GradientKind = Field("alternative", description="Gradient fed to the encoder.")
     target: GradientKind = Field("diff", description="Gradient the decoder reconstructs.")
@@ -227,6 +233,12 @@ class TrainingArguments(StrictModel):
     )
     prediction_objective: str = Field(
         "auto", description="Modality objective, e.g. text: 'auto', 'mlm', 'clm' (modality validates)."
+    )
+    decoder_sequence_cloze_rhs_window: int = Field(
+        -1,
+        ge=-1,
+        description="Right-context tokens in the loss of clm_sequence_cloze / seq2seq_decoder_sequence_cloze "
+        "(-1: the whole right context).",
     )
     trust_remote_code: bool = Field(False, description="Pass trust_remote_code to Hugging Face loaders.")
     base_model_device_map: str | dict[str, Any] | None = Field(

@@ -17,6 +17,14 @@ NOT_AVAILABLE: dict[str, str] = {
     "TextFilterConfig per class with TextPredictionDataCreator",
     "create_model_with_gradiend": "a new ModelWithGradiend comes from its trainer, which knows the "
     "modality: trainer.create_model_with_gradiend(args)",
+    "plot_gradiend_feature_cross_encoding_heatmap": "compute the matrix with "
+    "compute_gradiend_feature_cross_encoding_matrix and draw it with plot_cross_encoding_heatmap",
+    "plot_gradiend_transition_cross_encoding_heatmap": "compute the matrix with "
+    "compute_gradiend_transition_cross_encoding_matrix and draw it with plot_cross_encoding_heatmap",
+    "format_transition_label": "a label helper of the published plot style, which is not built; "
+    "heatmaps here label transitions themselves",
+    "transition_bidi_arrow": "a label helper of the published plot style, which is not built",
+    "transition_directed_arrow": "a label helper of the published plot style, which is not built",
 }
 """Published public name -> why it is not available here and what to use instead."""
 

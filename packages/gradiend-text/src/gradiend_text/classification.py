@@ -80,12 +80,18 @@ def fine_tune_classifier(
     batch_size: int = 8,
     lr: float = 2e-5,
     seed: int = 0,
+    max_length: int = 256,
 ) -> PreTrainedModel:
-    """Fine-tune ``model`` in place on ``rows`` (``text``, ``label``) with AdamW; left in eval mode."""
+    """Fine-tune ``model`` in place on ``rows`` (``text``, ``label``) with AdamW; left in eval mode.
+
+    Texts are truncated to ``max_length`` tokens.
+    """
     from tqdm.auto import tqdm
 
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    if epochs < 1 or batch_size < 1 or max_length < 1:
+        raise ValueError(
+            f"epochs, batch_size and max_length must be >= 1, got {epochs}, {batch_size} and {max_length}"
+        )
     targets = torch.tensor(label_ids(model, rows["label"].tolist()))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -96,7 +102,7 @@ def fine_tune_classifier(
         total = 0.0
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
-            logits = classifier_logits(model, tokenizer, [texts[i] for i in chosen])
+            logits = classifier_logits(model, tokenizer, [texts[i] for i in chosen], max_length)
             loss = F.cross_entropy(logits.float(), targets[chosen].to(logits.device))
             optimizer.zero_grad()
             loss.backward()

@@ -27,7 +27,11 @@ from gradiend_text.classification import (
     label_ids,
     label_probabilities,
 )
-from gradiend_text.classification_data import TextClassificationConfig, normalize_classification_data
+from gradiend_text.classification_data import (
+    TextClassificationConfig,
+    normalize_classification_data,
+    read_table,
+)
 from gradiend_text.models import backbone_parameter_names, save_text_model
 
 logger = logging.getLogger(__name__)
@@ -67,11 +71,15 @@ class TextClassificationTrainer(Trainer):
         training_args: TrainingArguments | None = None,
     ) -> None:
         self.config = config or TextClassificationConfig()
+        data = data if data is not None else self.config.data
         if data is None:
-            raise ValueError("data is required: labelled texts (columns text and label)")
+            raise ValueError(
+                "data is required: labelled texts (columns text and label), as data= or "
+                "TextClassificationConfig(data=...)"
+            )
         super().__init__(
             model=model,
-            run_id=run_id,
+            run_id=run_id if run_id is not None else self.config.run_id,
             args=args,
             training_args=training_args,
             n_features=n_features,
@@ -89,6 +97,7 @@ class TextClassificationTrainer(Trainer):
             )
         self.target_classes = [str(label) for label in pair]
         self._tokenizer_spec = tokenizer
+        self._neutral_rows: pd.DataFrame | None = None
         self.tokenizer: PreTrainedTokenizerBase | None = None
         head = self.classification_head_dir
         if head and (Path(head) / "config.json").is_file():
@@ -96,6 +105,11 @@ class TextClassificationTrainer(Trainer):
             self._reset_model(head)
 
     # --- the base model ---------------------------------------------------------------------------
+
+    def _reset_model(self, model: Any) -> None:
+        """Switch the base model; neutral rows labelled by the previous model are dropped."""
+        super()._reset_model(model)
+        self._neutral_rows = None
 
     @property
     def classification_head_dir(self) -> str | None:
@@ -160,6 +174,7 @@ class TextClassificationTrainer(Trainer):
         epochs: int = 3,
         batch_size: int = 8,
         lr: float = 2e-5,
+        max_length: int = 256,
     ) -> str:
         """Fine-tune the model as a classifier of the data's labels, save it, and continue with it.
 
@@ -170,6 +185,7 @@ class TextClassificationTrainer(Trainer):
             epochs: passes over the rows.
             batch_size: rows per step.
             lr: AdamW learning rate.
+            max_length: texts are truncated to this many tokens.
 
         Returns:
             The directory of the fine-tuned model, which becomes this trainer's base model.
@@ -198,7 +214,14 @@ class TextClassificationTrainer(Trainer):
                 ignore_mismatched_sizes=True,
             )
         fine_tune_classifier(
-            model, tokenizer, rows, epochs=epochs, batch_size=batch_size, lr=lr, seed=self.seed
+            model,
+            tokenizer,
+            rows,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=self.seed,
+            max_length=max_length,
         )
         save_text_model(model, tokenizer, target)
         self._reset_model(target)
@@ -255,7 +278,7 @@ class TextClassificationTrainer(Trainer):
             training_like = training_like.groupby("label", sort=True).head(max_size_training_like)
         neutral = held_out[~held_out["label"].isin(pair)]
         if neutral.empty and self.config.eval_neutral_data is not None:
-            neutral = normalize_classification_data(self.config.eval_neutral_data, self.config, self.seed)
+            neutral = self._eval_neutral_rows()
         if neutral.empty:
             raise ValueError(
                 "the utility score needs labelled rows of classes outside the pair: add a third label to the "
@@ -266,6 +289,35 @@ class TextClassificationTrainer(Trainer):
             training_like=training_like.reset_index(drop=True),
             neutral=(neutral.head(limit) if limit else neutral).reset_index(drop=True),
         )
+
+    def _eval_neutral_rows(self) -> pd.DataFrame:
+        """``eval_neutral_data``; texts without a label column get the base model's predicted label.
+
+        The utility score on such texts is then the agreement with the unchanged model's decisions.
+        """
+        if self._neutral_rows is not None:
+            return self._neutral_rows
+        source = self.config.eval_neutral_data
+        if source is None:
+            raise ValueError("TextClassificationConfig.eval_neutral_data is not set")
+        table = read_table(source)
+        if self.config.label_col in table.columns:
+            rows = normalize_classification_data(table, self.config, self.seed)
+        else:
+            if self.config.text_col not in table.columns:
+                raise ValueError(
+                    f"eval_neutral_data lacks the text column {self.config.text_col!r}; it has "
+                    f"{list(table.columns)}"
+                )
+            texts = table[self.config.text_col].astype(str).tolist()
+            model = self.base_model
+            if not isinstance(model, PreTrainedModel):
+                raise TypeError(f"expected a transformers model, got {type(model).__name__}")
+            predicted = label_probabilities(model, self._ready(), texts).argmax(-1).tolist()
+            names: dict[Any, str] = dict(model.config.id2label or {})
+            rows = pd.DataFrame({"text": texts, "label": [str(names[i]) for i in predicted]})
+        self._neutral_rows = rows
+        return rows
 
     def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
         """Each label of the pair is measured by its own probability."""

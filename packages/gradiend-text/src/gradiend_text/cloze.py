@@ -4,7 +4,7 @@ A causal LM reads the text with the target word filled in; the training loss cov
 sub-tokens *and* the tokens after it (up to ``rhs_window`` tokens; ``-1``: to the end of the text), so
 the gradient also reflects how well the word fits what follows it. Decoder evaluation keeps scoring the
 word alone (``clm_next_token``). The right-context window is ``TrainingArguments``'
-``decoder_sequence_cloze_rhs_window`` when that argument exists, else the whole right context.
+``decoder_sequence_cloze_rhs_window`` (default -1: the whole right context).
 """
 
 from __future__ import annotations

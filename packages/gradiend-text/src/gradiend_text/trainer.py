@@ -236,7 +236,11 @@ class TextPredictionTrainer(Trainer):
         return model.eval()
 
     def is_decoder_only_model(self) -> bool:
-        """Whether the base model is trained as a causal LM (the resolved objective is ``clm``)."""
+        """Whether the base model is a causal LM (as published, the model family decides).
+
+        True for every causal objective (``clm_next_token``, ``clm_mlm_head``, ``clm_sequence_cloze``);
+        False for masked LMs and encoder-decoders (``seq2seq_*``).
+        """
         _, objective = self._ready()
         return objective == "clm"
 
@@ -265,7 +269,7 @@ class TextPredictionTrainer(Trainer):
         tokenizer, objective = self._ready()
         requested = self.args.prediction_objective
         if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
-            window = int(getattr(self.args, "decoder_sequence_cloze_rhs_window", -1))
+            window = self.args.decoder_sequence_cloze_rhs_window
             encoder = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
             return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
         head = self._training_head()
@@ -389,8 +393,31 @@ class TextPredictionTrainer(Trainer):
         return rows
 
     def create_training_data(self, split: str = "train", max_size: int | None = None) -> pd.DataFrame:
-        """Rows of the pair's classes in ``split``, at most ``max_size`` per class (seeded sample)."""
-        return _cap_per_class(self._pair_rows(split), max_size, self.seed)
+        """Rows of the pair's classes in ``split``, at most ``max_size`` per class (seeded sample).
+
+        With ``add_identity_for_other_classes`` the rows of every other class in ``split`` join them as
+        identity transitions: alternative = factual, ``alternative_class`` = their own class, label 0.
+        """
+        rows = self._pair_rows(split)
+        if self.args.add_identity_for_other_classes:
+            rows = pd.concat([rows, self._identity_rows(split)])
+        return _cap_per_class(rows, max_size, self.seed)
+
+    def _identity_rows(self, split: str | Sequence[str]) -> pd.DataFrame:
+        """Rows of the classes outside the pair in ``split``, as identity transitions (label 0)."""
+        splits = [split] if isinstance(split, str) else list(split)
+        names = [normalize_split(s) for s in splits]
+        pair = self.require_pair()
+        others = self.rows[self.rows["split"].isin(names) & ~self.rows["feature_class"].isin(pair)].copy()
+        if others.empty and self.args.add_identity_for_other_classes and split == "train":
+            logger.warning(
+                "add_identity_for_other_classes=True but the data has no class besides %s: no identity rows",
+                list(pair),
+            )
+        others["alternative"] = others["factual"]
+        others["alternative_class"] = others["feature_class"]
+        others["label"] = 0.0
+        return others
 
     def neutral_sentences(self) -> list[str]:
         """Sentences for the utility score: ``eval_neutral_data``, else the data's own (with a warning)."""
@@ -404,8 +431,14 @@ class TextPredictionTrainer(Trainer):
         return self._neutral_texts
 
     def create_neutral_data(self, split: str = "test", max_size: int | None = None) -> pd.DataFrame | None:
-        """Rows of classes outside the pair, else masked neutral sentences (label 0)."""
+        """Rows of classes outside the pair, else masked neutral sentences (label 0).
+
+        With ``add_identity_for_other_classes`` the other classes' rows are training rows already, so
+        the masked neutral sentences are used.
+        """
         others = self.rows[(self.rows["label"] == 0.0) & (self.rows["split"] == normalize_split(split))]
+        if self.args.add_identity_for_other_classes:
+            others = others.iloc[0:0]
         if others.empty and self._neutral_texts:
             others = masked_neutral_rows(self._neutral_texts, seed=self.seed, split=normalize_split(split))
         if others.empty:

@@ -1,0 +1,1 @@
+"""Published path ``gradiend.data``: only its text sub-package is provided (``gradiend.data.text``)."""
