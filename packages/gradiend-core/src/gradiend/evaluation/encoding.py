@@ -68,10 +68,10 @@ class ShardWork:
 def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
     """The gradient of each row of ``rows``, one at a time (never more than one in memory).
 
-    The bar is shown when ``progress`` is set, unless the trainer's ``disable_tqdm`` or ``TQDM_DISABLE``
-    turns it off.
+    The bar is shown when ``progress`` is set (callers pass the trainer's ``progress_bars()``) and
+    ``TQDM_DISABLE`` is not.
     """
-    bars = progress_enabled(progress, getattr(getattr(work.definition, "args", None), "disable_tqdm", None))
+    bars = progress_enabled(progress)
     indices = tqdm(range(len(rows)), desc="encoder gradients", disable=not bars, leave=False)
     model_with_gradiend = work.model_with_gradiend
     base_model, param_map = model_with_gradiend.base_model, model_with_gradiend.param_map

@@ -182,7 +182,9 @@ class Evaluator:
         encoder = self._preloaded.get(key)
         if encoder is None:
             rows = trainer.encoder_rows(split=split, max_size=max_size)
-            encoder = GradientEncoder(trainer, rows, source, cache_bytes=None)
+            encoder = GradientEncoder(
+                trainer, rows, source, cache_bytes=None, progress=trainer.progress_bars()
+            )
             self._preloaded[key] = encoder
         return encoder.encode(model_with_gradiend or trainer.get_model())
 
@@ -352,10 +354,9 @@ class Evaluator:
                 return DecoderGrid.from_dict(cached)
         from gradiend.executors.factory import executor_scope
         from gradiend.executors.grid import GridWork, evaluate_grid
-        from gradiend.utils.progress import progress_enabled
 
         with executor_scope(trainer.args, executor) as resolved:
-            progress = progress_enabled(True, trainer.args.disable_tqdm)
+            progress = trainer.progress_bars()
             if directions is not None and (not resolved.in_process or resolved.workers > 1):
                 logger.info("decoder search: the executor has several workers; scoring the whole grid")
                 directions = None

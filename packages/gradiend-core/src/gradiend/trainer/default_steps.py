@@ -13,6 +13,7 @@ import pluggy
 from gradiend.definition import FeatureLearningDefinition, normalize_split
 from gradiend.evaluation.encoding import encode_rows
 from gradiend.gradients.dataset import GradientTrainingDataset
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     from gradiend.executors.base import Executor
@@ -28,6 +29,10 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     def active_executor(self) -> Executor | None:
         """The executor that ``_analyze_encoder`` shards its gradients on (``None``: here, row by row)."""
         return self._active_executor
+
+    def progress_bars(self) -> bool:
+        """Whether long steps show progress bars (here: unless ``TQDM_DISABLE`` is set)."""
+        return progress_enabled()
 
     @contextmanager
     def running_on(self, executor: Executor | None) -> Iterator[None]:
@@ -73,7 +78,14 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
     ) -> pd.DataFrame:
         """Encode one gradient per row of ``split`` plus neutral rows (the modality's or ``neutral_data``)."""
         rows = self.encoder_rows(split, max_size, neutral_data)
-        return encode_rows(self, model_with_gradiend, rows, source, executor=self.active_executor)
+        return encode_rows(
+            self,
+            model_with_gradiend,
+            rows,
+            source,
+            progress=self.progress_bars(),
+            executor=self.active_executor,
+        )
 
     def encoder_rows(
         self, split: str = "test", max_size: int | None = None, neutral_data: pd.DataFrame | None = None

@@ -25,6 +25,7 @@ from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, check_hook_pl
 from gradiend.trainer.plotting_mixin import PlottingMixin
 from gradiend.trainer.published_api import PublishedApiMixin
 from gradiend.trainer.seed_report_mixin import SeedReportMixin
+from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
     import pluggy
@@ -103,6 +104,10 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
     def __str__(self) -> str:
         """One line naming the trainer, its base model and its pair."""
         return f"{type(self).__name__}(model={self.base_model_path!r}, target_classes={self.target_classes})"
+
+    def progress_bars(self) -> bool:
+        """Whether long steps show progress bars: not with ``args.disable_tqdm`` or ``TQDM_DISABLE``."""
+        return progress_enabled(True, self.args.disable_tqdm)
 
     # --- pickling (executors ship trainers to worker processes) ----------------------------------------
 
@@ -352,7 +357,6 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         """
         from gradiend.training.orchestration import run_training
         from gradiend.training.run_output import announce_training, prepare_run_output
-        from gradiend.utils.progress import progress_enabled
 
         started = time.perf_counter()
         if isinstance(executor, str):
@@ -370,7 +374,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             callbacks=callbacks,
             model_with_gradiend_cls=model_with_gradiend_cls or self.model_with_gradiend_cls,
             executor=executor,
-            progress=progress_enabled(True, self.args.disable_tqdm),
+            progress=self.progress_bars(),
         )
         announce_training(result.output_dir, self.args, self.require_pair(), started)
         self._model_path = result.output_dir
