@@ -35,7 +35,7 @@ TOY_PLUGIN_DIR = (
     ROOT / "tests" / "plugin_contract" / "gradiend-toy"
 )  # third-party-style plugin, core-only deps
 SRC_DIRS = [f"packages/{name}/src" for name in ("gradiend-core", "gradiend-text", "gradiend-vision")]
-LINT_PATHS = ["packages", "tests", "benchmarks", "noxfile.py"]
+LINT_PATHS = ["packages", "tests", "benchmarks", "tools", "noxfile.py"]
 
 # Test directories of the shared-environment sessions, by session id.
 TEST_TARGETS = {
@@ -196,11 +196,15 @@ def _existing(paths: list[str]) -> list[str]:
 
 @nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
-    """Ruff lint and format check on packages, tests, benchmarks and this file."""
+    """Ruff lint and format check, the import contracts (.importlinter), no import cycles, the layer page."""
     python = _shared_python(session)
     paths = _existing(LINT_PATHS)
     session.run(python, "-m", "ruff", "check", *paths, *session.posargs, external=True)
     session.run(python, "-m", "ruff", "format", "--check", *paths, external=True)
+    # The architecture: the layers and forbidden imports of .importlinter, then no import cycle at all.
+    session.run(str(VENV_BIN / "lint-imports"), "--no-cache", external=True)
+    session.run(python, "tools/check_import_cycles.py", "gradiend", external=True)
+    session.run(python, "tools/layers.py", "--check", external=True)
 
 
 @nox.session(venv_backend="none")

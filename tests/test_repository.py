@@ -99,7 +99,7 @@ def test_dev_script_installs_every_package_with_pinned_torch():
     assert editable == {f"packages/{p.name}" for p in PACKAGE_DIRS}
     assert _bash_array(script, "OPTIONAL_EDITABLE") == ["tests/plugin_contract/gradiend-toy"]
     tools = {_requirement_name(t) for t in _bash_array(script, "DEV_TOOLS")}
-    assert {"pytest", "pytest-timeout", "nox", "ruff", "mypy"} <= tools
+    assert {"pytest", "pytest-timeout", "nox", "ruff", "mypy", "import-linter"} <= tools
     assert "uv " not in script and "uv pip" not in script, "use pip: uv ignores the local torch wheel"
 
 
@@ -171,3 +171,20 @@ def test_test_module_names_are_unique_outside_packages():
         seen[path.name].append(str(path.relative_to(ROOT)))
     duplicates = {name: paths for name, paths in seen.items() if len(paths) > 1}
     assert not duplicates, f"rename these test modules (or add __init__.py): {duplicates}"
+
+
+def test_architecture_page_shows_the_layers_of_the_import_contract():
+    """docs/architecture.md's layer table is the one tools/layers.py renders from .importlinter and the tree."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "layers.py"), "--check"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_lint_session_runs_the_import_contracts():
+    """`nox -s lint` checks the layers contract and import cycles, so the architecture cannot rot silently."""
+    source = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    lint_body = source[source.index("def lint(") : source.index("def typecheck(")]
+    assert "lint-imports" in lint_body and "check_import_cycles.py" in lint_body
+    contract = (ROOT / ".importlinter").read_text(encoding="utf-8")
+    assert "type = layers" in contract and "gradiend.trainer.trainer" in contract

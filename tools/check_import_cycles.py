@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import grimp
 
@@ -22,22 +22,26 @@ def strongly_connected(graph: grimp.ImportGraph, modules: Iterable[str]) -> list
     stack: list[str] = []
     on_stack: set[str] = set()
     components: list[list[str]] = []
+
+    def children(module: str) -> Iterator[str]:
+        return iter(sorted(graph.find_modules_directly_imported_by(module) & inside))
+
     for root in sorted(inside):
         if root in index:
             continue
-        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root) & inside)))]
+        work: list[tuple[str, Iterator[str]]] = [(root, children(root))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
         while work:
-            node, children = work[-1]
-            child = next(children, None)
+            node, pending = work[-1]
+            child = next(pending, None)
             if child is not None:
                 if child not in index:
                     index[child] = low[child] = len(index)
                     stack.append(child)
                     on_stack.add(child)
-                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child) & inside))))
+                    work.append((child, children(child)))
                 elif child in on_stack:
                     low[node] = min(low[node], index[child])
                 continue
