@@ -89,9 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     if options.write:
         PAGE.write_text(text.replace(page_block(text), block), encoding="utf-8")
         return 0
-    if options.check and page_block(text) != block:
-        print(f"{PAGE.relative_to(ROOT)} is out of date: run python tools/layers.py --write", file=sys.stderr)
-        return 1
+    if options.check:
+        if page_block(text) != block:
+            print(f"{PAGE.relative_to(ROOT)} is out of date: run python tools/layers.py --write", file=sys.stderr)
+            return 1
+        return 0
     print(block)
     return 0
 
