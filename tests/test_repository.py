@@ -174,10 +174,9 @@ def test_test_module_names_are_unique_outside_packages():
 
 
 def test_architecture_page_shows_the_layers_of_the_import_contract():
-    """docs/architecture.md's layer table is the one tools/layers.py renders from .importlinter and the tree."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "layers.py"), "--check"], capture_output=True, text=True, timeout=60
-    )
+    """docs/architecture.md's layer table is what tools/layers.py renders from .importlinter and the tree."""
+    command = [sys.executable, str(ROOT / "tools" / "layers.py"), "--check"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 

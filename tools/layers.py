@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if options.check:
         if page_block(text) != block:
-            print(f"{PAGE.relative_to(ROOT)} is out of date: run python tools/layers.py --write", file=sys.stderr)
+            page = PAGE.relative_to(ROOT)
+            print(f"{page} is out of date: run python tools/layers.py --write", file=sys.stderr)
             return 1
         return 0
     print(block)
