@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from gradiend.arguments import EXECUTOR_ARGUMENTS
 from gradiend.executors.base import Executor
 from gradiend.executors.local import LocalExecutor
 
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 EXECUTOR_NAMES: tuple[str, ...] = ("local", "ray")
 """The names ``TrainingArguments.executor`` accepts."""
 
-EXECUTION_ARGUMENTS: frozenset[str] = frozenset({"executor", "ray_address"})
-"""Arguments that choose where work runs, never what it computes (ignored when resuming seeds)."""
+EXECUTION_ARGUMENTS: frozenset[str] = EXECUTOR_ARGUMENTS
+"""Arguments that choose where work runs, never what it computes (from the fields' declared effect)."""
 
 
 def make_executor(name: str, ray_address: str | None = None) -> Executor:
