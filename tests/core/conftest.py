@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from gradiend_toy import ToyTrainer, make_toy_data
 
 from gradiend.testing import quick_arguments
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> None:
-    """Tiny models run fastest on one thread (and do not fight other processes for cores)."""
-    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

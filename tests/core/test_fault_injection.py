@@ -104,7 +104,6 @@ def _leftovers(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """An uninterrupted run (``final``) and its state before the second run (``before``: seed_1 gone)."""
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("reference")
     _train(root / "final")
     before = root / "before"

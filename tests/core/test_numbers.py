@@ -6,7 +6,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
-import torch
 from gradiend_toy import ToyTrainer
 
 from gradiend.plotting.style import style_context
@@ -15,7 +14,6 @@ from gradiend.training.loop import NonFiniteLossError
 
 
 def test_a_diverging_run_stops_with_the_step_and_the_cause(tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     args = quick_arguments(tmp_path, learning_rate=1e30, max_steps=40, eval_steps=20)
     trainer = ToyTrainer(target_classes=["a", "b"], args=args)
     with pytest.raises(NonFiniteLossError, match=r"at step \d+ of 40: .*learning_rate=1e\+30"):
