@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 from gradiend_toy import ToyTrainer, make_toy_data
 
-from gradiend.testing import quick_arguments
-
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 RUN_TIMEOUT_S = 180
 WINDOW = (1280, 2400)
@@ -109,9 +107,11 @@ def window_size() -> tuple[int, int]:
 
 
 @pytest.fixture(scope="session")
-def toy_run(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
+def toy_run(
+    tmp_path_factory: pytest.TempPathFactory, make_toy_trainer: Callable[..., ToyTrainer]
+) -> ToyTrainer:
     """A toy run trained once for the browser tests."""
     directory = tmp_path_factory.mktemp("browser-run")
-    trainer = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=quick_arguments(directory))
+    trainer = make_toy_trainer(directory, data=make_toy_data())
     trainer.train()
     return trainer
