@@ -137,3 +137,12 @@ def test_the_arguments_package_keeps_its_import_paths() -> None:
 
     assert NewPath is OldPathPrePruneConfig is PrePruneConfig
     assert dtype_name("bf16") == "bfloat16" and to_torch_dtype(None).is_floating_point
+
+
+def test_work_shipped_to_a_worker_runs_there() -> None:
+    from gradiend.executors.factory import in_worker_overrides
+
+    overrides = in_worker_overrides()
+    assert set(overrides) == EXECUTOR_ARGUMENTS
+    shipped = TrainingArguments(executor="ray", ray_address="127.0.0.2:6379").with_overrides(**overrides)
+    assert (shipped.executor, shipped.ray_address) == ("local", None)
