@@ -7,17 +7,20 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import torch
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from gradiend.arguments.effects import effect
 from gradiend.arguments.pruning import GradientKind, PostPruneConfig, PrePruneConfig
 from gradiend.arguments.values import (
     DEFAULT_DECODER_LRS,
-    DtypeName,
-    LogLevelName,
-    ReportTarget,
-    UseCacheSetting,
-    dtype_name,
+    CheckedDtype,
+    CheckedLogLevel,
+    CheckedUseCache,
+    DecoderNumbers,
+    DecoderRates,
+    MinConvergentSeeds,
+    OptionalCheckedDtype,
+    ReportTargets,
     to_torch_dtype,
 )
 from gradiend.strict_model import StrictModel
@@ -51,7 +54,7 @@ class TrainingArguments(StrictModel):
         "in experiment_dir/output_dir instead of refusing (as in transformers).",
         json_schema_extra=effect("run"),
     )
-    use_cache: UseCacheSetting = Field(
+    use_cache: CheckedUseCache = Field(
         False,
         description=(
             "Reuse of saved results: False retrains; True reuses a model and evaluation results whose "
@@ -147,7 +150,7 @@ class TrainingArguments(StrictModel):
         "GRADIEND's own weight bytes (the rest is recomputed; use_cached_gradients=True keeps all).",
         json_schema_extra=effect("training"),
     )
-    gradient_cache_dtype: DtypeName = Field(
+    gradient_cache_dtype: CheckedDtype = Field(
         "float32",
         description="Dtype of the kept validation gradients (bfloat16/float16: half the memory).",
         json_schema_extra=effect("training"),
@@ -219,12 +222,12 @@ class TrainingArguments(StrictModel):
         description="Cap on neutral rows (utility score) in decoder evaluation.",
         json_schema_extra=effect("decoder_evaluation"),
     )
-    decoder_eval_lrs: list[float] | None = Field(
+    decoder_eval_lrs: DecoderRates = Field(
         None,
         description="Decoder-grid learning rates (default: 100 ... 0.001, see DEFAULT_DECODER_LRS).",
         json_schema_extra=effect("decoder_evaluation"),
     )
-    decoder_eval_feature_factors: list[float] | None = Field(
+    decoder_eval_feature_factors: DecoderNumbers = Field(
         None,
         description="Decoder-grid feature factors (default: the sign that strengthens the class).",
         json_schema_extra=effect("decoder_evaluation"),
@@ -282,7 +285,7 @@ class TrainingArguments(StrictModel):
         description="Flip the sign after training so the first target class encodes +1.",
         json_schema_extra=effect("training"),
     )
-    gradiend_dtype: DtypeName = Field(
+    gradiend_dtype: CheckedDtype = Field(
         "float32",
         description="dtype of the GRADIEND weights (bfloat16/float16 halve their memory).",
         json_schema_extra=effect("training"),
@@ -294,7 +297,7 @@ class TrainingArguments(StrictModel):
     )
 
     # ----- the base model -----
-    torch_dtype: DtypeName | None = Field(
+    torch_dtype: OptionalCheckedDtype = Field(
         None,
         description="dtype the base model is loaded in (default float32).",
         json_schema_extra=effect("training"),
@@ -337,7 +340,7 @@ class TrainingArguments(StrictModel):
     max_seeds: int = Field(
         3, ge=1, description="Most seeds to train.", json_schema_extra=effect("seed_selection")
     )
-    min_convergent_seeds: int | None = Field(
+    min_convergent_seeds: MinConvergentSeeds = Field(
         1,
         ge=1,
         description="Stop once this many seeds converged; None trains all max_seeds.",
@@ -406,12 +409,12 @@ class TrainingArguments(StrictModel):
         description="Hide progress bars (None: shown unless the TQDM_DISABLE environment variable is set).",
         json_schema_extra=effect("output"),
     )
-    log_level: LogLevelName = Field(
+    log_level: CheckedLogLevel = Field(
         "passive",
         description="Level of the 'gradiend' logger set when train() starts ('passive': leave it as it is).",
         json_schema_extra=effect("output"),
     )
-    report_to: list[ReportTarget] | None = Field(
+    report_to: ReportTargets = Field(
         None,
         description="Experiment trackers: 'tensorboard', 'mlflow' (a name, a list, or 'none').",
         json_schema_extra=effect("output"),
@@ -427,60 +430,6 @@ class TrainingArguments(StrictModel):
         description="Send the training loss to trackers every this many steps.",
         json_schema_extra=effect("output"),
     )
-
-    @field_validator("torch_dtype", "gradiend_dtype", "gradient_cache_dtype", mode="before")
-    @classmethod
-    def _dtype(cls, value: object) -> str | None:
-        return dtype_name(value)
-
-    @field_validator("report_to", mode="before")
-    @classmethod
-    def _report_to(cls, value: object) -> object:
-        """Accept one name or "none" as in Hugging Face (``report_to="tensorboard"``)."""
-        if value is None or value == "none":
-            return None
-        if isinstance(value, str):
-            return [value]
-        return value
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _log_level(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
-
-    @field_validator("decoder_eval_lrs", "decoder_eval_feature_factors")
-    @classmethod
-    def _non_empty_finite(cls, value: list[float] | None) -> list[float] | None:
-        if value is None:
-            return None
-        if not value:
-            raise ValueError("must hold at least one number (or be None for the defaults)")
-        if any(v != v or v in (float("inf"), float("-inf")) for v in value):
-            raise ValueError(f"must hold finite numbers, got {value}")
-        return value
-
-    @field_validator("decoder_eval_lrs")
-    @classmethod
-    def _non_zero_rates(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and any(v == 0 for v in value):
-            raise ValueError(
-                f"a decoder learning rate of 0 leaves the model unchanged: remove it from {value}"
-            )
-        return value
-
-    @field_validator("use_cache", mode="before")
-    @classmethod
-    def _use_cache_mode(cls, value: object) -> object:
-        if isinstance(value, bool) or value in ("always", "only_convergent"):
-            return value
-        raise ValueError(f"use_cache must be True, False, 'always' or 'only_convergent', got {value!r}")
-
-    @field_validator("min_convergent_seeds", mode="before")
-    @classmethod
-    def _min_convergent(cls, value: object) -> object:
-        if value == 0 and not isinstance(value, bool):
-            raise ValueError("min_convergent_seeds=0 is not allowed: use None to train all max_seeds")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingArguments:
@@ -562,4 +511,4 @@ class TrainingArguments(StrictModel):
         return updated
 
 
-__all__ = ["DEFAULT_DECODER_LRS", "TrainingArguments", "UseCacheSetting", "dtype_name", "to_torch_dtype"]
+__all__ = ["TrainingArguments"]
