@@ -1,7 +1,8 @@
 """Repository-wide pytest settings: offline model hubs, a headless plotting backend, a report header.
 
 Markers (``slow``, ``browser``), the default ``-m "not slow"`` selection and the per-test timeout live in the
-root ``pyproject.toml``. Fixtures belong in the conftest.py of the test directory that uses them.
+root ``pyproject.toml``. Fixtures belong in the conftest.py of the test directory that uses them; the one
+exceptions are :func:`_one_thread` and :func:`make_toy_trainer`, which several directories need.
 
 Each test directory runs as its own nox session (``nox -s tests``), in the default "prepend" import mode:
 keep test module names unique across tests/ so that a plain ``pytest`` over several directories works too
@@ -10,7 +11,11 @@ keep test module names unique across tests/ so that a plain ``pytest`` over seve
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +40,66 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """Show the settings that explain most environment-dependent failures."""
     shown = ", ".join(f"{name}={os.environ.get(name, '')}" for name in ("HF_HUB_OFFLINE", "MPLBACKEND", "CI"))
     return [f"gradiend test environment: {shown}"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread() -> None:
+    """Run torch on one thread in every test session.
+
+    Tiny models run fastest on one thread, tests do not fight each other (or other processes) for the
+    machine's cores, and the driver computes like each one-CPU Ray worker (the same float reductions).
+    Session scope sets it before any module- or session-scoped fixture trains a model; forked children
+    inherit it. Where torch is not installed nothing is set.
+    """
+    if importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    torch.set_num_threads(1)
+
+
+_QUICK: Any = object()
+"""Default of ``make_toy_trainer(args=...)``: quick arguments in the given directory."""
+
+
+@pytest.fixture(scope="session")
+def make_toy_trainer() -> Callable[..., Any]:
+    """The one way tests build the toy modality's trainer (``gradiend_toy.ToyTrainer``).
+
+    ``make_toy_trainer(directory, **overrides)`` trains the pair (a, b) with
+    ``gradiend.testing.quick_arguments(directory, **overrides)``; ``make_toy_trainer(args=args)`` uses the
+    given arguments and ``make_toy_trainer(args=None)`` the trainer's defaults. ``target_classes``,
+    ``data``, ``model`` and ``run_id`` go to the trainer; ``trainer_cls`` builds a ToyTrainer subclass.
+    Session-scoped, so session and module fixtures can use it too.
+    """
+    toy = pytest.importorskip(
+        "gradiend_toy", reason="the toy plugin (tests/plugin_contract/gradiend-toy) is not installed"
+    )
+    from gradiend.testing import quick_arguments
+
+    def make(
+        directory: str | Path | None = None,
+        /,
+        *,
+        args: Any = _QUICK,
+        target_classes: Sequence[str] = ("a", "b"),
+        data: Any = None,
+        model: Any = None,
+        run_id: str | None = None,
+        trainer_cls: type | None = None,
+        **overrides: Any,
+    ) -> Any:
+        if args is _QUICK:
+            if directory is None:
+                raise TypeError("make_toy_trainer needs a directory for quick arguments, or args=...")
+            args = quick_arguments(directory, **overrides)
+        elif directory is not None or overrides:
+            raise TypeError(
+                f"make_toy_trainer takes a directory with argument overrides, or args=, not both "
+                f"(got directory={directory!r}, overrides={sorted(overrides)})"
+            )
+        options = {k: v for k, v in {"data": data, "model": model, "run_id": run_id}.items() if v is not None}
+        cls = trainer_cls or toy.ToyTrainer
+        return cls(target_classes=list(target_classes), args=args, **options)
+
+    return make

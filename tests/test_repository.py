@@ -134,6 +134,35 @@ def test_ci_runs_the_readme_test_command():
     assert "./dev test" in commands
 
 
+def test_ci_installs_chromium_and_no_test_installs_anything():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "apt-get install" in ci and "chromium" in ci
+    # A package manager as a command (an argument list's first element, or a shell line), not as advice
+    # in a message.
+    managers = "apt-get|apt|dnf|yum|brew|snap"
+    installers = re.compile(rf"[\[(]\s*[\"']({managers})[\"']|[\"'](sudo )?({managers}) install")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_repository.py" and installers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"tests must not install system packages: {offenders}"
+
+
+def test_one_fixture_sets_the_thread_count():
+    """tests/conftest.py runs torch on one thread for every session; no test sets it again."""
+    torch = pytest.importorskip("torch")
+    assert torch.get_num_threads() == 1
+    setters = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if "set_num_threads" in path.read_text(encoding="utf-8")
+        and path != ROOT / "tests" / "conftest.py"
+        and path.name != "test_repository.py"
+    ]
+    assert not setters, f"the autouse fixture in tests/conftest.py already sets one thread: {setters}"
+
+
 def test_readme_starts_with_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shell_blocks = _fenced_blocks(readme, {"bash", "sh", "shell", "console"})

@@ -1,8 +1,8 @@
-"""Fixtures of the browser tests: a headless Chromium (installed when missing) and a toy run's report.
+"""Fixtures of the browser tests: a headless Chromium and a toy run's report.
 
-Chromium comes from Debian (``apt-get install chromium``). When it is missing and the tests run as root
-with apt-get available, the session installs it. Where it cannot be installed the tests skip with the
-reason, except in CI (``CI=true``), where a missing browser fails the run.
+The tests never install anything. Chromium comes from the system (Debian: ``apt-get install chromium``;
+``.ci/run`` installs it before the tests in CI). Where it is missing the tests skip with that advice,
+except in CI (``CI=true``), where a missing browser fails the run: CI must run them.
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import torch
 from gradiend_toy import ToyTrainer, make_toy_data
 
-from gradiend.testing import quick_arguments
-
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_TIMEOUT_S = 900
 RUN_TIMEOUT_S = 180
 WINDOW = (1280, 2400)
 
@@ -50,36 +46,19 @@ def find_chromium() -> str | None:
     return next((path for name in BROWSER_NAMES if (path := shutil.which(name))), None)
 
 
-def install_chromium() -> str | None:
-    """Install Debian's chromium; returns why it could not be installed (None when it was)."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return "chromium is not installed, and installing it (apt-get install chromium) needs root"
-    if shutil.which("apt-get") is None:
-        return "chromium is not installed, and apt-get is not available to install it"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        try:
-            done = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return f"{' '.join(command)} took longer than {INSTALL_TIMEOUT_S} s"
-        if done.returncode != 0:
-            return f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}"
-    return None
+MISSING_MESSAGE = (
+    "Chromium is not installed (looked for {names} on PATH): install it, e.g. `apt-get install chromium` "
+    "on Debian, to run the browser tests (.ci/run installs it in CI)"
+)
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """The path of a headless-capable Chromium (installed when missing and possible)."""
+    """The path of a headless-capable Chromium; skips (fails in CI) when none is installed."""
     found = find_chromium()
     if found is not None:
         return found
-    reason = install_chromium()
-    found = find_chromium()
-    if found is not None:
-        return found
-    reason = reason or "apt-get install chromium succeeded but no chromium binary is on PATH"
+    reason = MISSING_MESSAGE.format(names=", ".join(BROWSER_NAMES))
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI must run the browser tests, but: {reason}")
     pytest.skip(reason)
@@ -128,10 +107,11 @@ def window_size() -> tuple[int, int]:
 
 
 @pytest.fixture(scope="session")
-def toy_run(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
+def toy_run(
+    tmp_path_factory: pytest.TempPathFactory, make_toy_trainer: Callable[..., ToyTrainer]
+) -> ToyTrainer:
     """A toy run trained once for the browser tests."""
-    torch.set_num_threads(1)
     directory = tmp_path_factory.mktemp("browser-run")
-    trainer = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=quick_arguments(directory))
+    trainer = make_toy_trainer(directory, data=make_toy_data())
     trainer.train()
     return trainer

@@ -11,15 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from gradiend_text.testing import save_tiny_lm
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> None:
-    """Tiny models run fastest on one thread (and leave the other core to other work)."""
-    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-import torch
 from gradiend_toy import ToyTrainer, make_toy_data
-
-from gradiend.testing import quick_arguments
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> None:
-    """Tiny models run fastest on one thread (and do not fight other processes for cores)."""
-    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")
-def trained_toy(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
+def trained_toy(
+    tmp_path_factory: pytest.TempPathFactory, make_toy_trainer: Callable[..., ToyTrainer]
+) -> ToyTrainer:
     """A ToyTrainer for the pair (a, b), trained once for the whole session."""
     directory = tmp_path_factory.mktemp("toy-run")
-    trainer = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=quick_arguments(directory))
+    trainer = make_toy_trainer(directory, data=make_toy_data())
     trainer.train()
     return trainer

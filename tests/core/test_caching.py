@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,33 +36,35 @@ class CountEncoderAnalyses:
         return (yield)
 
 
-def test_a_finished_model_is_reused_until_an_input_changes(tmp_path: Path) -> None:
+def test_a_finished_model_is_reused_until_an_input_changes(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     counter = CountRuns()
     for _ in range(2):
-        trainer = ToyTrainer(
-            target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True, max_steps=40)
-        )
+        trainer = make_toy_trainer(tmp_path, use_cache=True, max_steps=40)
         trainer.train(callbacks=[counter])
     assert counter.runs == 1, "the second train() reuses the cached model"
     changed_args = toy_arguments(tmp_path, use_cache=True, max_steps=40, learning_rate=2e-3)
     with pytest.raises(RunIdentityError, match=r"learning_rate: 0\.001 -> 0\.002"):
-        ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
+        make_toy_trainer(args=changed_args).train(callbacks=[counter])
     assert counter.runs == 1, "another run's model is never silently replaced"
     changed_args.overwrite_output_dir = True
-    ToyTrainer(target_classes=["a", "b"], args=changed_args).train(callbacks=[counter])
+    make_toy_trainer(args=changed_args).train(callbacks=[counter])
     assert counter.runs == 2, "a changed learning rate invalidates the cache"
-    other_pair = ToyTrainer(
-        target_classes=["a", "c"],
-        args=toy_arguments(tmp_path, use_cache=True, max_steps=40, overwrite_output_dir=True),
+    other_pair = make_toy_trainer(
+        tmp_path, use_cache=True, max_steps=40, overwrite_output_dir=True, target_classes=["a", "c"]
     )
     other_pair.train(callbacks=[counter])
     assert counter.runs == 3, "another pair (other data) invalidates the cache"
 
 
 def test_encoder_results_are_cached_and_recomputed_when_corrupt(
-    trained_toy: ToyTrainer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    trained_toy: ToyTrainer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    make_toy_trainer: Callable[..., ToyTrainer],
 ) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+    trainer = make_toy_trainer(tmp_path, use_cache=True)
     trainer.get_model(load_directory=trained_toy.model_path)
     counter = CountEncoderAnalyses()
     trainer.register_plugin(counter)
@@ -81,8 +84,10 @@ def test_encoder_results_are_cached_and_recomputed_when_corrupt(
     assert counter.calls == 3, "another max_size is another cache entry"
 
 
-def test_decoder_grid_is_cached(trained_toy: ToyTrainer, tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+def test_decoder_grid_is_cached(
+    trained_toy: ToyTrainer, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(tmp_path, use_cache=True)
     trainer.get_model(load_directory=trained_toy.model_path)
     calls = {"n": 0}
 
@@ -101,9 +106,9 @@ def test_decoder_grid_is_cached(trained_toy: ToyTrainer, tmp_path: Path) -> None
 
 
 def test_a_base_model_with_other_weights_misses_the_encoder_cache(
-    trained_toy: ToyTrainer, tmp_path: Path
+    trained_toy: ToyTrainer, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+    trainer = make_toy_trainer(tmp_path, use_cache=True)
     trainer.get_model(load_directory=trained_toy.model_path)
     counter = CountEncoderAnalyses()
     trainer.register_plugin(counter)
@@ -111,15 +116,12 @@ def test_a_base_model_with_other_weights_misses_the_encoder_cache(
     changed = copy.deepcopy(trainer.base_model)
     with torch.no_grad():
         next(changed.parameters()).add_(0.01)  # same architecture and name, other weights
-    other = ToyTrainer(model=changed, target_classes=["a", "b"], args=toy_arguments(tmp_path, use_cache=True))
+    other = make_toy_trainer(tmp_path, use_cache=True, model=changed)
     other.get_model(load_directory=trained_toy.model_path)
     other.register_plugin(counter)
     other.evaluate_encoder()
     assert counter.calls == 2, "the cache key holds the base model's content, not its name"
-    same = ToyTrainer(
-        model=copy.deepcopy(trainer.base_model), target_classes=["a", "b"],
-        args=toy_arguments(tmp_path, use_cache=True),
-    )  # fmt: skip
+    same = make_toy_trainer(tmp_path, use_cache=True, model=copy.deepcopy(trainer.base_model))
     same.get_model(load_directory=trained_toy.model_path)
     same.register_plugin(counter)
     same.evaluate_encoder()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,16 +177,14 @@ def _report(directory: Path) -> dict[str, Any]:
     return json.loads((directory / "seeds" / "seed_report.json").read_text())
 
 
-def test_waves_of_two_workers_train_the_seeds_of_the_sequential_run(tmp_path: Path) -> None:
+def test_waves_of_two_workers_train_the_seeds_of_the_sequential_run(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path / "x", max_seeds=3, min_convergent_seeds=3, max_steps=60, seed=2)
-    sequential = ToyTrainer(
-        target_classes=["a", "b"], args=args.with_overrides(experiment_dir=str(tmp_path / "a"))
-    )
+    sequential = make_toy_trainer(args=args.with_overrides(experiment_dir=str(tmp_path / "a")))
     sequential.train()
     two = InProcessWorkers(2)
-    parallel = ToyTrainer(
-        target_classes=["a", "b"], args=args.with_overrides(experiment_dir=str(tmp_path / "b"))
-    )
+    parallel = make_toy_trainer(args=args.with_overrides(experiment_dir=str(tmp_path / "b")))
     parallel.train(executor=two)
     assert two.batches == [2, 1], "waves of min(workers, seeds still needed)"
     first, second = _report(tmp_path / "a"), _report(tmp_path / "b")
@@ -196,19 +194,23 @@ def test_waves_of_two_workers_train_the_seeds_of_the_sequential_run(tmp_path: Pa
         assert b["selection_score"] == pytest.approx(a["selection_score"], abs=1e-6)
 
 
-def test_a_wave_never_trains_more_seeds_than_still_needed(tmp_path: Path) -> None:
+def test_a_wave_never_trains_more_seeds_than_still_needed(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path, max_seeds=4, min_convergent_seeds=1, max_steps=60)
     three = InProcessWorkers(3)
-    ToyTrainer(target_classes=["a", "b"], args=args).train(executor=three)
+    make_toy_trainer(args=args).train(executor=three)
     assert three.batches == [1], "one convergent seed is needed, so one seed is trained"
     assert [s["seed"] for s in _report(tmp_path)["runs"]] == [0]
 
 
-def test_finished_seeds_are_reused_whichever_executor_wrote_them(tmp_path: Path) -> None:
+def test_finished_seeds_are_reused_whichever_executor_wrote_them(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(
         tmp_path, max_seeds=2, min_convergent_seeds=2, max_steps=40, saved_seed_runs="all_tried"
     )
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     pair = ("a", "b")
     on_ray = args.with_overrides(executor="ray", ray_address="auto")
@@ -220,7 +222,7 @@ def test_finished_seeds_are_reused_whichever_executor_wrote_them(tmp_path: Path)
     shutil.rmtree(tmp_path / "seeds" / "seed_1")
     shutil.rmtree(tmp_path / "model")
     two = InProcessWorkers(2)
-    ToyTrainer(target_classes=["a", "b"], args=args).train(executor=two)
+    make_toy_trainer(args=args).train(executor=two)
     assert two.batches == [1], "only the missing seed is trained"
 
 

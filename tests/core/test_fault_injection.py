@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,6 @@ def _leftovers(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """An uninterrupted run (``final``) and its state before the second run (``before``: seed_1 gone)."""
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("reference")
     _train(root / "final")
     before = root / "before"
@@ -134,7 +133,7 @@ def test_a_run_killed_at_any_write_and_rerun_gives_the_same_bytes(
 
 
 def test_a_kill_between_the_two_renames_of_the_swap_keeps_the_model(
-    reference: tuple[Path, Path], tmp_path: Path
+    reference: tuple[Path, Path], tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
     before, _ = reference
     directory = tmp_path / "run"
@@ -174,7 +173,7 @@ def test_a_kill_between_the_two_renames_of_the_swap_keeps_the_model(
     assert os.waitstatus_to_exitcode(status) == KILLED
     assert not (directory / "model").exists(), "the kill fell between the two renames"
     assert [p.name for p in directory.glob(".model.old-*")], "only the backup is left"
-    reopened = ToyTrainer(target_classes=["a", "b"], args=_args(directory))
+    reopened = make_toy_trainer(args=_args(directory))
     assert reopened.get_model().param_map.size > 0, "re-opening restores the model from the backup"
     assert (directory / "model").is_dir() and not list(directory.glob(".model.old-*"))
 
@@ -199,21 +198,23 @@ def test_a_damaged_seed_is_retrained_not_promoted(reference: tuple[Path, Path], 
     assert counter.runs == 1 and _files(directory) == expected
 
 
-def test_a_finished_run_reopens_without_training(reference: tuple[Path, Path]) -> None:
+def test_a_finished_run_reopens_without_training(
+    reference: tuple[Path, Path], make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     _, final = reference
     before = _files(final)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(final))
+    trainer = make_toy_trainer(args=_args(final))
     model = trainer.get_model()
     assert trainer.model_path == str(final / "model")
     assert abs(trainer.evaluate_encoder(split="test")["correlation"]) > 0.5
     assert model is trainer.get_model() and _files(final) == before, "loaded, nothing trained or written"
-    swapped = ToyTrainer(target_classes=["b", "a"], args=_args(final))
+    swapped = make_toy_trainer(args=_args(final), target_classes=["b", "a"])
     with pytest.raises(RunIdentityError, match="target_classes"):
         swapped.get_model()
 
 
 def test_changed_pair_order_or_data_is_refused_and_overwrite_replaces(
-    reference: tuple[Path, Path], tmp_path: Path
+    reference: tuple[Path, Path], tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
     _, final = reference
     directory = tmp_path / "run"
@@ -224,7 +225,7 @@ def test_changed_pair_order_or_data_is_refused_and_overwrite_replaces(
     assert "overwrite_output_dir=True" in str(error.value)
     from gradiend_toy import make_toy_data
 
-    other = ToyTrainer(target_classes=["a", "b"], data=make_toy_data(seed=7), args=_args(directory))
+    other = make_toy_trainer(args=_args(directory), data=make_toy_data(seed=7))
     with pytest.raises(RunIdentityError, match="data"):
         other.train()
     assert _files(directory) == before, "a refused run changes nothing"
@@ -254,16 +255,20 @@ def test_a_second_writer_fails_at_once_and_a_stale_lock_is_taken_over(tmp_path: 
     assert not (directory / LOCK_FILE).exists(), "the lock is released after the run"
 
 
-def test_run_id_cannot_escape_the_experiment_dir(tmp_path: Path) -> None:
+def test_run_id_cannot_escape_the_experiment_dir(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     for bad in ("../outside", "/etc/gradiend", "a/../../b"):
         with pytest.raises(ValueError, match="run_id"):
             ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path), run_id=bad)
-    assert ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path), run_id="runs/one").experiment_dir
+    assert make_toy_trainer(args=_args(tmp_path), run_id="runs/one").experiment_dir
 
 
-def test_rewrite_refuses_a_folder_that_is_not_a_rewrite(reference: tuple[Path, Path]) -> None:
+def test_rewrite_refuses_a_folder_that_is_not_a_rewrite(
+    reference: tuple[Path, Path], make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     _, final = reference
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(final, decoder_eval_lrs=[0.1]))
+    trainer = make_toy_trainer(args=_args(final, decoder_eval_lrs=[0.1]))
     before = sorted(p.name for p in final.iterdir())
     with pytest.raises(FileExistsError, match="not written by rewrite_base_model"):
         trainer.rewrite_base_model(output_dir=str(final))
@@ -275,10 +280,10 @@ def test_rewrite_refuses_a_folder_that_is_not_a_rewrite(reference: tuple[Path, P
 
 
 def test_a_checkpoint_with_nan_weights_or_a_corrupt_config_is_named(
-    reference: tuple[Path, Path], tmp_path: Path
+    reference: tuple[Path, Path], tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
     _, final = reference
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "other"))
+    trainer = make_toy_trainer(args=_args(tmp_path / "other"))
     broken = tmp_path / "nan"
     model = trainer.load_model(str(final / "model"))
     with torch.no_grad():
@@ -290,14 +295,16 @@ def test_a_checkpoint_with_nan_weights_or_a_corrupt_config_is_named(
     shutil.copytree(final, corrupt)
     (corrupt / "model" / "config.json").write_text('{"format": "gradi')
     with pytest.raises(CheckpointError, match=r"config\.json is not valid JSON"):
-        ToyTrainer(target_classes=["a", "b"], args=_args(corrupt)).train()
+        make_toy_trainer(args=_args(corrupt)).train()
 
 
-def test_a_corrupt_seed_report_is_named(reference: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_corrupt_seed_report_is_named(
+    reference: tuple[Path, Path], tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     _, final = reference
     directory = tmp_path / "run"
     shutil.copytree(final, directory)
     (directory / "seeds" / "seed_report.json").write_text('{"seeds": [')
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(directory))
+    trainer = make_toy_trainer(args=_args(directory))
     with pytest.raises(CheckpointError, match=r"seed_report\.json is not valid JSON"):
         trainer.plot_seed_convergence(output=str(tmp_path / "seeds.png"))

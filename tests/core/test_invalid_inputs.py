@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,6 @@ from gradiend_toy import ToyTrainer
 
 from gradiend import TrainingArguments
 from gradiend.model.checkpoint import CheckpointError
-from gradiend.testing import quick_arguments as toy_arguments
 
 
 def test_target_classes_must_be_a_pair_of_distinct_names() -> None:
@@ -33,14 +33,16 @@ def test_args_must_be_training_arguments() -> None:
         ToyTrainer(target_classes=["a", "b"], args=TrainingArguments(), training_args=TrainingArguments())
 
 
-def test_get_model_before_training_says_what_to_do() -> None:
+def test_get_model_before_training_says_what_to_do(make_toy_trainer: Callable[..., ToyTrainer]) -> None:
     with pytest.raises(ValueError, match="call train"):
-        ToyTrainer(target_classes=["a", "b"]).get_model()
+        make_toy_trainer(args=None).get_model()
 
 
-def test_loading_a_directory_that_is_no_checkpoint(tmp_path: Path) -> None:
+def test_loading_a_directory_that_is_no_checkpoint(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     with pytest.raises(CheckpointError, match=r"config\.json"):
-        ToyTrainer(target_classes=["a", "b"]).load_model(str(tmp_path))
+        make_toy_trainer(args=None).load_model(str(tmp_path))
 
 
 def test_unknown_split_names_are_rejected(trained_toy: ToyTrainer) -> None:
@@ -53,16 +55,18 @@ def test_unknown_target_class_for_decoder_evaluation(trained_toy: ToyTrainer) ->
         trained_toy.evaluate_decoder(target_class="c")
 
 
-def test_unknown_parameter_pattern_is_named(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, params=["encoder.*"]))
+def test_unknown_parameter_pattern_is_named(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(tmp_path, params=["encoder.*"])
     with pytest.raises(ValueError, match="encoder"):
         trainer.train()
 
 
-def test_cuda_without_a_device_is_explained() -> None:
+def test_cuda_without_a_device_is_explained(make_toy_trainer: Callable[..., ToyTrainer]) -> None:
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present")
     with pytest.raises(RuntimeError, match="no CUDA device"):
-        ToyTrainer(target_classes=["a", "b"]).cuda()
+        make_toy_trainer(args=None).cuda()

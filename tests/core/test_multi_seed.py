@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,11 @@ class CountRuns(TrainingCallback):
         self.runs += 1
 
 
-def test_convergent_seeds_write_a_complete_report(tmp_path: Path) -> None:
+def test_convergent_seeds_write_a_complete_report(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, max_seeds=3, min_convergent_seeds=2, seed=4)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     counter = CountRuns()
     trainer.train(callbacks=[counter])
     assert counter.runs == 2, "stops once two seeds converged"
@@ -53,44 +56,50 @@ def test_convergent_seeds_write_a_complete_report(tmp_path: Path) -> None:
     assert trainer.get_seed_report() == report
     assert trainer.get_seed_report_path() == str(tmp_path / "seeds" / "seed_report.json")
     model = trainer.get_model()
-    assert (
-        model.metadata == ToyTrainer(target_classes=["a", "b"]).load_model(report["best_output_dir"]).metadata
-    )
+    assert model.metadata == make_toy_trainer(args=None).load_model(report["best_output_dir"]).metadata
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
 
 
-def test_best_only_keeps_one_seed_directory(tmp_path: Path) -> None:
+def test_best_only_keeps_one_seed_directory(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(
         tmp_path, max_seeds=2, min_convergent_seeds=2, saved_seed_runs="best_only", max_steps=100
     )
-    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    make_toy_trainer(args=args).train()
     report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
     kept = [s for s in report["runs"] if Path(s["output_dir"]).exists()]
     assert [s["seed"] for s in kept] == [report["best_seed"]]
 
 
-def test_keep_seed_runs_returns_every_model(tmp_path: Path) -> None:
+def test_keep_seed_runs_returns_every_model(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, max_seeds=2, min_convergent_seeds=2, keep_seed_runs=True, max_steps=60)
-    result = ToyTrainer(target_classes=["a", "b"], args=args).train()
+    result = make_toy_trainer(args=args).train()
     assert isinstance(result, dict) and sorted(result) == [0, 1]
     assert all(isinstance(m, ModelWithGradiend) for m in result.values())
 
 
-def test_non_convergence_raises_with_per_seed_values(tmp_path: Path) -> None:
+def test_non_convergence_raises_with_per_seed_values(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(
         tmp_path, max_seeds=2, learning_rate=1e-9, max_steps=4, eval_steps=2, fail_on_non_convergence=True
     )
     with pytest.raises(NonConvergenceError) as caught:
-        ToyTrainer(target_classes=["a", "b"], args=args).train()
+        make_toy_trainer(args=args).train()
     message = str(caught.value)
     assert "0 of 2 seeds converged" in message
     assert "seed 0:" in message and "seed 1:" in message
     assert "Try:" in message
 
 
-def test_non_convergence_without_the_flag_still_selects_a_seed(tmp_path: Path) -> None:
+def test_non_convergence_without_the_flag_still_selects_a_seed(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, max_seeds=2, learning_rate=1e-9, max_steps=4, eval_steps=2)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())
     assert report["convergent_count"] == 0 and len(report["runs"]) == 2
@@ -99,18 +108,20 @@ def test_non_convergence_without_the_flag_still_selects_a_seed(tmp_path: Path) -
     assert Path(trainer.model_path).is_dir()
 
 
-def test_an_interrupted_run_resumes_from_finished_seeds(tmp_path: Path) -> None:
+def test_an_interrupted_run_resumes_from_finished_seeds(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(
         tmp_path, max_seeds=2, min_convergent_seeds=2, saved_seed_runs="all_tried", max_steps=60
     )
-    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    make_toy_trainer(args=args).train()
     # Simulate a kill after seed 0 finished: seed 1 and the final model are gone.
     import shutil
 
     shutil.rmtree(tmp_path / "seeds" / "seed_1")
     shutil.rmtree(tmp_path / "model")
     counter = CountRuns()
-    resumed = ToyTrainer(target_classes=["a", "b"], args=args)
+    resumed = make_toy_trainer(args=args)
     resumed.train(callbacks=[counter])
     assert counter.runs == 1, "only the missing seed is trained again"
     report = json.loads((tmp_path / "seeds" / "seed_report.json").read_text())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
-import torch
 from gradiend_toy import ToyTrainer
 
 from gradiend.plotting.style import style_context
@@ -14,10 +14,11 @@ from gradiend.testing import quick_arguments
 from gradiend.training.loop import NonFiniteLossError
 
 
-def test_a_diverging_run_stops_with_the_step_and_the_cause(tmp_path: Path) -> None:
-    torch.set_num_threads(1)
+def test_a_diverging_run_stops_with_the_step_and_the_cause(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path, learning_rate=1e30, max_steps=40, eval_steps=20)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     with pytest.raises(NonFiniteLossError, match=r"at step \d+ of 40: .*learning_rate=1e\+30"):
         trainer.train()
     assert not (tmp_path / "model").exists(), "no model is saved from a diverged run"

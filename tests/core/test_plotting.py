@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ def decoder_results(trained_toy: ToyTrainer) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def multi_seed_toy(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
+def multi_seed_toy(
+    tmp_path_factory: pytest.TempPathFactory, make_toy_trainer: Callable[..., ToyTrainer]
+) -> ToyTrainer:
     """Two seeds trained briefly (both kept on disk)."""
     directory = tmp_path_factory.mktemp("toy-seeds")
     args = quick_arguments(
@@ -58,7 +61,7 @@ def multi_seed_toy(tmp_path_factory: pytest.TempPathFactory) -> ToyTrainer:
         eval_steps=20,
         saved_seed_runs="all_tried",
     )
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     return trainer
 
@@ -162,9 +165,11 @@ def test_show_true_never_blocks_without_a_display(
     assert "cannot display" in caplog.text
 
 
-def test_without_experiment_dir_figures_go_to_a_temporary_directory(trained_toy: ToyTrainer) -> None:
+def test_without_experiment_dir_figures_go_to_a_temporary_directory(
+    trained_toy: ToyTrainer, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(".").model_copy(update={"experiment_dir": None})
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     assert trainer.experiment_dir is None
     path = Path(trainer.plot_training_convergence(model_path=trained_toy.model_path))
     assert path.name == "training_convergence.png"

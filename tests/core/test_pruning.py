@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,11 @@ from gradiend import PostPruneConfig, PrePruneConfig
 from gradiend.testing import quick_arguments as toy_arguments
 
 
-def test_pre_prune_shrinks_the_input_and_keeps_the_feature(tmp_path: Path) -> None:
+def test_pre_prune_shrinks_the_input_and_keeps_the_feature(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, pre_prune_config=PrePruneConfig(n_samples=8, topk=0.1, batch_size=8))
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     full = trainer.param_map.size
     trainer.train()
     model = trainer.get_model()
@@ -25,25 +28,31 @@ def test_pre_prune_shrinks_the_input_and_keeps_the_feature(tmp_path: Path) -> No
     assert reloaded.param_map == model.param_map
 
 
-def test_pre_prune_method_keeps_an_absolute_count(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path))
+def test_pre_prune_method_keeps_an_absolute_count(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(tmp_path)
     pruned = trainer.pre_prune(PrePruneConfig(n_samples=4, topk=50))
     assert pruned.size == 50
     assert trainer.create_model_with_gradiend().gradiend.input_dim == 50
 
 
-def test_post_prune_keeps_the_feature(trained_toy: ToyTrainer, tmp_path: Path) -> None:
+def test_post_prune_keeps_the_feature(
+    trained_toy: ToyTrainer, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, post_prune_config=PostPruneConfig(topk=0.05))
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     model = trainer.get_model()
     assert model.param_map.size == round(0.05 * trainer.param_map.size)
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
 
 
-def test_a_pruned_model_rewrites_exactly_the_kept_weights(tmp_path: Path) -> None:
+def test_a_pruned_model_rewrites_exactly_the_kept_weights(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path, pre_prune_config=PrePruneConfig(n_samples=4, topk=0.2))
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     model = trainer.get_model()
     before = {name: p.detach().clone() for name, p in trainer.base_model.named_parameters()}
@@ -64,7 +73,9 @@ def test_a_pruned_model_rewrites_exactly_the_kept_weights(tmp_path: Path) -> Non
     assert offset == model.param_map.size
 
 
-def test_post_prune_with_multi_seed_selects_on_the_pruned_model(tmp_path: Path) -> None:
+def test_post_prune_with_multi_seed_selects_on_the_pruned_model(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(
         tmp_path,
         max_seeds=2,
@@ -73,9 +84,9 @@ def test_post_prune_with_multi_seed_selects_on_the_pruned_model(tmp_path: Path) 
         pre_prune_config=PrePruneConfig(n_samples=4, topk=0.5),
         post_prune_config=PostPruneConfig(topk=0.5),
     )
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
-    full = ToyTrainer(target_classes=["a", "b"]).param_map.size
+    full = make_toy_trainer(args=None).param_map.size
     assert trainer.get_model().param_map.size == round(0.5 * round(0.5 * full))
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
 

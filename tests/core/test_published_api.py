@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +32,11 @@ class CountRuns(TrainingCallback):
 # --- arguments -----------------------------------------------------------------------------------------
 
 
-def test_min_convergent_seeds_none_trains_every_seed(tmp_path: Path) -> None:
+def test_min_convergent_seeds_none_trains_every_seed(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path, max_seeds=3, min_convergent_seeds=None, max_steps=60)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     counter = CountRuns()
     trainer.train(callbacks=[counter])
     report = trainer.get_seed_report()
@@ -95,13 +98,14 @@ def test_use_cache_only_convergent_retrains_a_run_that_did_not_converge(tmp_path
     assert _runs_again(tmp_path / "bad", **{**failing, "use_cache": True}) == 0
 
 
-def test_use_cache_always_finishes_from_saved_seeds_without_training(tmp_path: Path) -> None:
+def test_use_cache_always_finishes_from_saved_seeds_without_training(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path, max_seeds=3, min_convergent_seeds=1, max_steps=60, use_cache=True)
-    ToyTrainer(target_classes=["a", "b"], args=args).train()
+    make_toy_trainer(args=args).train()
     counter = CountRuns()
-    again = ToyTrainer(
-        target_classes=["a", "b"],
-        args=args.with_overrides(use_cache="always", min_convergent_seeds=3, learning_rate=5e-3),
+    again = make_toy_trainer(
+        args=args.with_overrides(use_cache="always", min_convergent_seeds=3, learning_rate=5e-3)
     )
     shutil.rmtree(Path(tmp_path) / "model")  # the final model is gone: the saved seeds decide
     again.train(callbacks=[counter])
@@ -115,12 +119,14 @@ def test_use_cache_always_finishes_from_saved_seeds_without_training(tmp_path: P
 # --- seed report and eval_correlation --------------------------------------------------------------
 
 
-def test_eval_correlation_is_a_validation_evaluation_of_the_seed_model(tmp_path: Path) -> None:
+def test_eval_correlation_is_a_validation_evaluation_of_the_seed_model(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(
         tmp_path, max_seeds=2, min_convergent_seeds=2, max_steps=60, seed_selection_eval_max_size=3,
         saved_seed_runs="all_tried",
     )  # fmt: skip
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     trainer.train()
     report = trainer.get_seed_report()
     assert report is not None

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 from gradiend_toy import ToyTrainer
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -45,7 +44,6 @@ class DieAt(TrainingCallback):
 
 
 def _train(directory: Path, callbacks: list[TrainingCallback] | None = None, **overrides: Any) -> ToyTrainer:
-    torch.set_num_threads(1)
     values: dict[str, Any] = {"max_steps": 30, "eval_steps": 5}
     values.update(overrides)
     trainer = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(directory, **values))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -141,7 +142,9 @@ def test_failed_member_is_retried_and_others_keep_results(tmp_path: Path) -> Non
         ).train(max_retries=0)
 
 
-def test_definitions_positive_and_collection(tmp_path: Path) -> None:
+def test_definitions_positive_and_collection(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = quick_arguments(tmp_path)
     explicit = SymmetricTrainerSuite(
         ToyTrainer,
@@ -154,8 +157,8 @@ def test_definitions_positive_and_collection(tmp_path: Path) -> None:
         SymmetricTrainerSuite(ToyTrainer, data=make_toy_data(), args=args)
     with pytest.raises(ValueError, match="needs `data` as a DataFrame"):
         PositiveTrainerSuite(ToyTrainer, data=make_toy_data(), args=args, target_classes=["a", "b", "c"])
-    one = ToyTrainer(data=make_toy_data(), target_classes=["a", "b"], args=args, run_id="one")
-    two = ToyTrainer(data=make_toy_data(), target_classes=["c", "d"], args=args, run_id="two")
+    one = make_toy_trainer(args=args, data=make_toy_data(), run_id="one")
+    two = make_toy_trainer(args=args, target_classes=["c", "d"], data=make_toy_data(), run_id="two")
     collection = TrainerCollection.merge(one, TrainerCollection(two), explicit)
     assert list(collection.keys()) == ["one", "two", "ba"]
     with pytest.raises(ValueError, match="duplicate trainer id"):

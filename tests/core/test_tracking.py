@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,13 @@ from gradiend.training.tracking import check_trackers
 
 
 @pytest.fixture(scope="module")
-def tracked_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def tracked_run(
+    tmp_path_factory: pytest.TempPathFactory, make_toy_trainer: Callable[..., ToyTrainer]
+) -> tuple[Path, dict]:
     """A 60-step toy run reporting to both trackers; returns its experiment directory and training.json."""
     root = tmp_path_factory.mktemp("tracked")
     args = quick_arguments(root, max_steps=60, eval_steps=20, report_to=["tensorboard", "mlflow"])
-    trainer = ToyTrainer(data=make_toy_data(n_per_class=60), target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args, data=make_toy_data(n_per_class=60))
     trainer.train()
     stats = trainer.get_training_stats()
     assert stats is not None
@@ -71,13 +74,15 @@ def test_mlflow_file_store_holds_the_training_statistics(tracked_run: tuple[Path
     assert run.data.metrics["final/best_step"] == stats["best_step"]
 
 
-def test_mlflow_uses_the_tracking_uri_the_user_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mlflow_uses_the_tracking_uri_the_user_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     store = (tmp_path / "elsewhere").as_uri()  # MLflow's file store, which MLflow 3 needs an opt-in for
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "my-experiment")
     args = quick_arguments(tmp_path / "run", max_steps=10, eval_steps=5, report_to="mlflow")
-    ToyTrainer(data=make_toy_data(n_per_class=30), target_classes=["a", "b"], args=args).train()
+    make_toy_trainer(args=args, data=make_toy_data(n_per_class=30)).train()
     assert not (tmp_path / "run" / "mlflow.db").exists()
     assert (tmp_path / "elsewhere").is_dir()
     client = MlflowClient(tracking_uri=store)
@@ -89,12 +94,16 @@ def test_mlflow_uses_the_tracking_uri_the_user_sets(tmp_path: Path, monkeypatch:
 
 @pytest.mark.parametrize(("name", "module"), [("tensorboard", "tensorboard"), ("mlflow", "mlflow")])
 def test_a_missing_tracker_names_the_extra_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, module: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    module: str,
+    make_toy_trainer: Callable[..., ToyTrainer],
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # what Python sees when the package is not installed
     with pytest.raises(ImportError, match=rf'pip install "gradiend-core\[{name}\]"'):
         check_trackers([name])
-    trainer = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path, report_to=[name]))
+    trainer = make_toy_trainer(tmp_path, report_to=[name])
     with pytest.raises(ImportError, match=rf"gradiend-core\[{name}\]"):
         trainer.train()
     assert trainer._base_model is None, "the error comes before the base model loads"

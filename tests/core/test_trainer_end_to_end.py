@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,54 +81,56 @@ def test_save_and_load_reproduce_encodings_exactly(trained_toy: ToyTrainer) -> N
     )
 
 
-def test_same_seed_gives_identical_results(tmp_path: Path) -> None:
+def test_same_seed_gives_identical_results(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     runs = []
     for name in ("first", "second"):
-        trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path / name, max_steps=40))
+        trainer = make_toy_trainer(tmp_path / name, max_steps=40)
         trainer.train()
         runs.append(trainer.get_model().gradiend.state_dict())
     for key in runs[0]:
         assert torch.equal(runs[0][key], runs[1][key]), key
 
 
-def test_max_steps_wins_over_epochs(tmp_path: Path) -> None:
-    trainer = ToyTrainer(
-        target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=7, num_train_epochs=50)
-    )
+def test_max_steps_wins_over_epochs(tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]) -> None:
+    trainer = make_toy_trainer(tmp_path, max_steps=7, num_train_epochs=50)
     trainer.train()
     assert trainer.get_training_stats()["steps"] == 7
 
 
-def test_epochs_define_the_steps_without_max_steps(tmp_path: Path) -> None:
+def test_epochs_define_the_steps_without_max_steps(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     data = make_toy_data(n_per_class=20)
-    trainer = ToyTrainer(
-        data=data, target_classes=["a", "b"], args=toy_arguments(tmp_path, max_steps=-1, num_epochs=2)
-    )
+    trainer = make_toy_trainer(tmp_path, max_steps=-1, num_epochs=2, data=data)
     trainer.train()
     rows = trainer.create_training_data("train")
     batches = sum(-(-n // 8) for n in rows["feature_class"].value_counts())
     assert trainer.get_training_stats()["steps"] == 2 * batches
 
 
-def test_train_overrides_are_validated(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path))
+def test_train_overrides_are_validated(tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]) -> None:
+    trainer = make_toy_trainer(tmp_path)
     with pytest.raises(ValueError, match="learning_rate"):
         trainer.train(learning_rate=-1.0)
     with pytest.raises(ValueError, match="Did you mean 'max_steps'"):
         trainer.train(max_step=3)
 
 
-def test_supervised_encoder_baseline_learns_labels(tmp_path: Path) -> None:
-    trainer = ToyTrainer(
-        target_classes=["a", "b"], args=toy_arguments(tmp_path, supervised_encoder=True, learning_rate=1e-2)
-    )
+def test_supervised_encoder_baseline_learns_labels(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(tmp_path, supervised_encoder=True, learning_rate=1e-2)
     trainer.train()
     assert abs(trainer.evaluate_encoder()["correlation"]) >= 0.9
 
 
-def test_assigning_arguments_after_construction_takes_effect(tmp_path: Path) -> None:
+def test_assigning_arguments_after_construction_takes_effect(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     args = toy_arguments(tmp_path)
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     args.max_steps = 5
     trainer.train()
     assert trainer.get_training_stats()["steps"] == 5
@@ -135,9 +138,11 @@ def test_assigning_arguments_after_construction_takes_effect(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
-def test_half_precision_gradiend_learns_the_feature(dtype: str, tmp_path: Path) -> None:
+def test_half_precision_gradiend_learns_the_feature(
+    dtype: str, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     """Half-precision GRADIEND weights train (float16 needs the raised Adam epsilon) and still learn."""
-    trainer = ToyTrainer(target_classes=["a", "b"], args=toy_arguments(tmp_path, gradiend_dtype=dtype))
+    trainer = make_toy_trainer(tmp_path, gradiend_dtype=dtype)
     trainer.train()
     model = trainer.get_model()
     assert model.gradiend.encoder.weight.dtype == getattr(torch, dtype)

@@ -142,9 +142,6 @@ def test_toml_blocks_parse(page: Path) -> None:
 
 @pytest.mark.parametrize("page", PYTHON_PAGES, ids=_page_id)
 def test_python_blocks_run(page: Path, docs_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import torch
-
-    torch.set_num_threads(1)
     module = types.ModuleType("__docs__")  # a real module, so that dataclasses and pickling find it
     monkeypatch.setitem(sys.modules, module.__name__, module)
     namespace = module.__dict__

@@ -26,7 +26,6 @@ from types import ModuleType
 
 import pytest
 import scale_work
-import torch
 from scale_checks import TwoNodeCluster
 from scale_work import RAY_SKIP_REASON
 
@@ -43,12 +42,6 @@ RAY_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
 def require_ray() -> ModuleType:
     """The ray module, or skip the test because Ray is not installed."""
     return pytest.importorskip("ray", reason=RAY_SKIP_REASON)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> None:
-    """The driver computes with one thread, like each one-CPU Ray worker (same float reductions)."""
-    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -103,9 +103,9 @@ def test_seeds_and_decoder_grid_on_ray_match_the_local_executor(shared: RayExecu
 
 
 def test_encoder_and_pre_prune_shards_on_ray_match_the_local_executor(
-    shared: RayExecutor, tmp_path: Path
+    shared: RayExecutor, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "toy", max_steps=60))
+    trainer = make_toy_trainer(tmp_path / "toy", max_steps=60)
     trainer.train()
     local = trainer.evaluate_encoder(return_df=True, use_cache=False, executor=LocalExecutor())
     before = len(shared.placements)
@@ -117,31 +117,27 @@ def test_encoder_and_pre_prune_shards_on_ray_match_the_local_executor(
     assert remote["correlation"] == pytest.approx(local["correlation"], abs=1e-6)
 
     config = PrePruneConfig(n_samples=8, topk=0.05, batch_size=4)
-    kept_local = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "l")).pre_prune(
-        config, executor=LocalExecutor()
-    )
+    kept_local = make_toy_trainer(tmp_path / "l").pre_prune(config, executor=LocalExecutor())
     before = len(shared.placements)
-    kept_remote = ToyTrainer(target_classes=["a", "b"], args=quick_arguments(tmp_path / "r")).pre_prune(
-        config, executor=shared
-    )
+    kept_remote = make_toy_trainer(tmp_path / "r").pre_prune(config, executor=shared)
     assert len(shared.placements) - before == 2, "one shard of sample batches per worker"
     assert kept_remote == kept_local and kept_local.size < ToyTrainer().param_map.size
 
 
 def test_a_failed_seed_fails_once_keeps_finished_seeds_and_resumes_locally(
-    shared: RayExecutor, tmp_path: Path
+    shared: RayExecutor, tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:
     args = quick_arguments(
         tmp_path, max_seeds=3, min_convergent_seeds=3, max_steps=40, saved_seed_runs="all_tried"
     )
-    trainer = ToyTrainer(target_classes=["a", "b"], args=args)
+    trainer = make_toy_trainer(args=args)
     with pytest.raises(ValueError, match=r"^bad rows for seed 2 \(raised on purpose\)$"):
         trainer.train(executor=shared, callbacks=[FailSeed(2)])
     seeds_dir = tmp_path / "seeds"
     finished = sorted(p.name for p in seeds_dir.iterdir() if (p / "training_args.json").is_file())
     assert finished == ["seed_0", "seed_1"], "the first wave finished and stays on disk"
     stamps = {name: (seeds_dir / name / "training_args.json").stat().st_mtime_ns for name in finished}
-    resumed = ToyTrainer(target_classes=["a", "b"], args=args)
+    resumed = make_toy_trainer(args=args)
     resumed.train(executor="local")
     assert [s["seed"] for s in seed_report(tmp_path)["runs"]] == [0, 1, 2]
     for name, stamp in stamps.items():

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from gradiend_text.testing_classification import save_tiny_classifier, sentiment_frame
 
@@ -48,7 +47,6 @@ def test_train_text_classification_experimental_runs_offline(
     from gradiend.data.text.classification import TextClassificationDataCreator
     from gradiend.trainer.text.classification import TextClassificationConfig, TextClassificationTrainer
 
-    torch.set_num_threads(1)
     monkeypatch.chdir(tmp_path)
     local_tweets = _local_tweets(tmp_path / "tweets")
     local_model = save_tiny_classifier(tmp_path / "model")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from gradiend_text.testing import TinyLM, gender_template_frame, neutral_sentences
 
@@ -32,7 +31,6 @@ def test_train_gender_de_decoder_only_runs_offline(
 ) -> None:
     from gradiend import PostPruneConfig, PrePruneConfig, TextPredictionTrainer, TrainingArguments  # type: ignore[attr-defined]
 
-    torch.set_num_threads(1)
     monkeypatch.chdir(tmp_path)
     local_model = tiny_clm.path
     local_data = _local_data()

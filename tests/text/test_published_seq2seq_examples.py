@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from gradiend_text.testing import TinyLM, gender_template_frame, neutral_sentences
 
@@ -34,7 +33,6 @@ def ensure_local_pronoun_data(output_dir: Path) -> tuple[str, str]:
 def test_train_seq2seq_encoder_mlm_runs_offline(tiny_t5: TinyLM, tmp_path: Path) -> None:
     from gradiend import TextPredictionTrainer, TrainingArguments  # type: ignore[attr-defined]
 
-    torch.set_num_threads(1)
     EXPERIMENT_DIR = tmp_path / "runs" / "examples" / "t5_encoder_mlm"
     TARGET_CLASSES = ("3SG", "3PL")
     training_path, neutral_path = ensure_local_pronoun_data(tmp_path / "data" / "english_pronouns")
@@ -75,7 +73,6 @@ def test_train_seq2seq_encoder_mlm_runs_offline(tiny_t5: TinyLM, tmp_path: Path)
 def test_train_seq2seq_decoder_sequence_runs_offline(tiny_t5: TinyLM, tmp_path: Path) -> None:
     from gradiend import PostPruneConfig, TextPredictionTrainer, TrainingArguments  # type: ignore[attr-defined]
 
-    torch.set_num_threads(1)
     EXPERIMENT_DIR = tmp_path / "runs" / "examples" / "t5_decoder_sequence"
     TARGET_CLASSES = ("3SG", "3PL")
     training_path, neutral_path = ensure_local_pronoun_data(tmp_path / "data" / "english_pronouns")

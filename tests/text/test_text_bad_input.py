@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from gradiend.testing import quick_arguments
 from gradiend_text.scoring import language_modeling_score
@@ -22,7 +21,6 @@ def _data() -> pd.DataFrame:
 
 
 def _trainer(model: str, data: pd.DataFrame, directory: Path, **overrides: object) -> TextPredictionTrainer:
-    torch.set_num_threads(1)
     args = quick_arguments(directory, **{"max_steps": 4, "eval_steps": 2, **overrides})
     return TextPredictionTrainer(model=model, data=data, target_classes=["he", "she"], args=args)
 

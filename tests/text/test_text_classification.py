@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from gradiend import Trainer
 from gradiend.testing import assert_feature_learned, check_definition_contract, quick_arguments
@@ -18,7 +17,6 @@ from gradiend_text.testing_classification import save_tiny_classifier, sentiment
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> TextClassificationTrainer:
-    torch.set_num_threads(1)
     folder = tmp_path_factory.mktemp("sentiment")
     trainer = Trainer.for_modality(
         "text-classification",

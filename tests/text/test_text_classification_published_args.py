@@ -67,7 +67,6 @@ def test_bad_published_keywords_are_explained(tmp_path: Path) -> None:
 
 
 def test_unlabelled_neutral_texts_score_agreement_with_the_unchanged_model(tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     data = sentiment_frame(30, seed=1, classes=("positive", "negative"))
     neutral = tmp_path / "neutral.csv"
     pd.DataFrame({"text": sentiment_frame(30, seed=2, classes=("neutral",))["text"]}).to_csv(

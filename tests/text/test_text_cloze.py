@@ -31,7 +31,6 @@ def test_rows_score_the_word_and_the_right_context_window(tiny_clm: TinyLM) -> N
 
 @pytest.mark.slow  # experimental objectives: their training checks run with the slow set
 def test_the_tiny_gpt2_learns_the_feature_with_the_cloze_loss(tiny_clm: TinyLM, tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     trainer = TextPredictionTrainer(
         model=tiny_clm.path,
         data=gender_template_frame(60, seed=3),
@@ -69,7 +68,6 @@ def test_seq2seq_cloze_rows_close_the_span_and_cut_the_right_context(untrained_t
 
 @pytest.mark.slow
 def test_bart_learns_the_feature_with_the_decoder_cloze_loss(tiny_bart: TinyLM, tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     trainer = TextPredictionTrainer(
         model=tiny_bart.path,
         data=gender_template_frame(60, seed=3),

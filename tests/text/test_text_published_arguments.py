@@ -17,7 +17,6 @@ from gradiend_text.trainer import TextPredictionTrainer
 
 
 def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPredictionTrainer:
-    torch.set_num_threads(1)
     return TextPredictionTrainer(
         model=lm.path,
         data=gender_template_frame(60, seed=3, classes=("he", "she", "they")),

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import torch
 
 from gradiend import TrainingArguments
 from gradiend.run_identity import RunIdentityError
@@ -17,7 +16,6 @@ from gradiend_text.trainer import TextPredictionTrainer
 def test_the_issue_reproducer_names_base_model_and_data(
     tiny_mlm: TinyLM, tiny_clm: TinyLM, tmp_path: Path
 ) -> None:
-    torch.set_num_threads(1)
     args = TrainingArguments(
         experiment_dir=str(tmp_path / "x"), max_steps=20, learning_rate=1e-3, train_batch_size=4,
         eval_steps=10,
@@ -41,7 +39,6 @@ def test_the_issue_reproducer_names_base_model_and_data(
 
 
 def test_the_same_path_with_new_weights_is_another_base_model(tiny_mlm: TinyLM, tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     model_dir = tmp_path / "base"
     shutil.copytree(tiny_mlm.path, model_dir)
     args = TrainingArguments(

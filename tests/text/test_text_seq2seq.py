@@ -18,7 +18,6 @@ FAMILIES = [pytest.param("tiny_t5", marks=pytest.mark.slow), "tiny_bart"]
 
 
 def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPredictionTrainer:
-    torch.set_num_threads(1)
     return TextPredictionTrainer(
         model=lm.path,
         data=gender_template_frame(60, seed=3, classes=("he", "she", "they")),

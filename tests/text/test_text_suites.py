@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from gradiend import PositiveTrainerSuite, SymmetricTrainerSuite
 from gradiend.testing import quick_arguments
@@ -20,7 +19,6 @@ def _data() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def pronoun_suite(tiny_mlm: TinyLM, tmp_path_factory: pytest.TempPathFactory) -> SymmetricTrainerSuite:
-    torch.set_num_threads(1)
     suite = SymmetricTrainerSuite(
         TextPredictionTrainer,
         model=tiny_mlm.path,

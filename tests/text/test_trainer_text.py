@@ -24,7 +24,6 @@ def _data() -> pd.DataFrame:
 
 
 def _trainer(lm: TinyLM, directory: Path, **overrides: object) -> TextPredictionTrainer:
-    torch.set_num_threads(1)
     return TextPredictionTrainer(
         model=lm.path,
         data=_data(),
@@ -150,7 +149,6 @@ def test_the_basic_usage_example_of_the_api_document_runs(tiny_clm: TinyLM, tmp_
     from gradiend.trainer.core.arguments import TrainingArguments
     from gradiend.trainer.text.prediction.trainer import TextPredictionTrainer
 
-    torch.set_num_threads(1)
     your_dataframe = _data()
     args = TrainingArguments(
         experiment_dir=str(tmp_path / "results"),
@@ -176,7 +174,6 @@ def test_the_basic_usage_example_of_the_api_document_runs(tiny_clm: TinyLM, tmp_
 
 
 def test_the_real_splade_bert_loads_and_fulfils_the_contract(splade_path: str, tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     data = pd.DataFrame(
         {
             "masked": [

@@ -25,7 +25,6 @@ from gradiend_vision.trainer import ImageClassificationTrainer
 
 @pytest.fixture(scope="module")
 def trained(digits, tmp_path_factory: pytest.TempPathFactory) -> ImageClassificationTrainer:  # type: ignore[no-untyped-def]
-    torch.set_num_threads(1)
     args = quick_arguments(tmp_path_factory.mktemp("vision-run"), max_steps=200)
     trainer = ImageClassificationTrainer(
         model=digits.model, data=digits.data, target_classes=["3", "8"], args=args
@@ -98,7 +97,6 @@ def test_for_modality_defaults_to_the_digits_demo(digits) -> None:  # type: igno
 def test_a_tiny_hugging_face_vit_goes_through_the_whole_pipeline(digits, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from transformers import AutoModelForImageClassification
 
-    torch.set_num_threads(1)
     model, processor = tiny_vit_classifier(digits.data.class_names)
     fit_classifier(model, digits.data, epochs=15, learning_rate=3e-3, seed=0)
     assert split_accuracy(model, digits.data, "test") > 0.6

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from gradiend import SymmetricTrainerSuite
 from gradiend.testing import quick_arguments
@@ -11,7 +10,6 @@ from gradiend_vision.trainer import ImageClassificationTrainer
 
 
 def test_three_digit_classes_train_three_gradiends(digits, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    torch.set_num_threads(1)
     suite = SymmetricTrainerSuite(
         ImageClassificationTrainer,
         model=digits.model,

@@ -18,35 +18,16 @@ from typing import Any
 import pandas as pd
 import torch
 
-from gradiend.arguments import OUTPUT_ONLY_ARGUMENTS
+from gradiend.arguments import OUTPUT_ONLY_ARGUMENTS, RUN_ONLY_ARGUMENTS
 from gradiend.utils.atomic import atomic_write_json
 
 logger = logging.getLogger(__name__)
 
-# Arguments that never change a result (paths, retention, execution engine, display).
-IRRELEVANT_ARGUMENTS: frozenset[str] = frozenset(
-    {
-        "experiment_dir",
-        "output_dir",
-        "overwrite_output_dir",
-        "use_cache",
-        "seed_runs_dir",
-        "saved_seed_runs",
-        "keep_seed_runs",
-        "fail_on_non_convergence",
-        "executor",
-        "ray_address",
-        "eval_batch_size",
-        "metadata",
-        "gradiend_device",
-        "save_strategy",
-        "save_steps",
-        "save_only_best",
-        "analyze_seed_stability",
-        "seed_stability_topk",
-        "seed_stability_part",
-    }
-)
+IRRELEVANT_ARGUMENTS: frozenset[str] = RUN_ONLY_ARGUMENTS - OUTPUT_ONLY_ARGUMENTS
+"""Arguments that never change a result besides the output-only ones (paths, retention, execution engine).
+
+Derived from each ``TrainingArguments`` field's declared effect (:mod:`gradiend.arguments.effects`).
+"""
 
 
 def stable_hash(value: Any, length: int = 16) -> str:
@@ -137,9 +118,8 @@ class ResultCache:
 
 
 def relevant_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that change results (for fingerprints): not irrelevant, not output-only ones."""
-    ignored = IRRELEVANT_ARGUMENTS | OUTPUT_ONLY_ARGUMENTS
-    return {k: v for k, v in arguments.items() if k not in ignored}
+    """The arguments that change results (for fingerprints): every one not declared run-only."""
+    return {k: v for k, v in arguments.items() if k not in RUN_ONLY_ARGUMENTS}
 
 
 __all__ = [

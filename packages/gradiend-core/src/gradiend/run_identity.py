@@ -9,7 +9,8 @@ the identity it was written with against the current one. The identity covers
 * the data's content (the modality's ``data_fingerprint``),
 * the base model by content: its files (config and weights) for a local path, its parameters and
   config for an in-memory model or a hub id; a path alone is never identity,
-* the arguments that change results (see :data:`gradiend.caching.IRRELEVANT_ARGUMENTS`).
+* the arguments that change results (each ``TrainingArguments`` field declares its effect; see
+  :mod:`gradiend.arguments.effects`).
 
 Hashing the weight files of a local base model is done once: the digest is kept in
 ``base_model_identity.json`` next to the run, keyed by each file's path, size and modification time,
@@ -30,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gradiend.arguments import DECODER_EVALUATION_ARGUMENTS, RUN_ONLY_ARGUMENTS, SEED_SELECTION_ARGUMENTS
 from gradiend.caching import relevant_arguments, stable_hash, tensor_digest
 from gradiend.utils.atomic import atomic_write_json
 
@@ -44,28 +46,9 @@ BASE_MODEL_IDENTITY_FILE = "base_model_identity.json"
 METADATA_KEY = "run_identity"
 """Key of the identity in a checkpoint's ``config.json`` metadata."""
 
-SELECTION_ARGUMENTS: frozenset[str] = frozenset(
-    {
-        "max_seeds",
-        "min_convergent_seeds",
-        "convergent_metric",
-        "convergent_score_threshold",
-        "convergent_mean_by_class_threshold",
-        "overwrite_output_dir",
-    }
-)
+SELECTION_ARGUMENTS: frozenset[str] = SEED_SELECTION_ARGUMENTS
 """Arguments that choose among seeds but do not change one seed's training (ignored for seed reuse)."""
 
-DECODER_EVALUATION_ARGUMENTS: frozenset[str] = frozenset(
-    {
-        "decoder_eval_lrs",
-        "decoder_eval_feature_factors",
-        "decoder_eval_utility_ratio",
-        "decoder_eval_max_size_training_like",
-        "decoder_eval_max_size_neutral",
-    }
-)
-"""Arguments read only after training (the decoder evaluation): part of cache keys, not of a model's."""
 
 _MEMO: dict[tuple[str, str], str] = {}
 
@@ -140,7 +123,9 @@ def identity_differences(stored: Any, current: RunIdentity, *, for_seed: bool = 
 
 def _changed_arguments(stored: Any, current: dict[str, Any], *, for_seed: bool) -> list[str]:
     stored_args = dict(stored) if isinstance(stored, Mapping) else {}
-    ignored = DECODER_EVALUATION_ARGUMENTS | (SELECTION_ARGUMENTS if for_seed else {"overwrite_output_dir"})
+    ignored = DECODER_EVALUATION_ARGUMENTS | RUN_ONLY_ARGUMENTS
+    if for_seed:
+        ignored |= SELECTION_ARGUMENTS
     names = sorted((set(stored_args) | set(current)) - ignored)
     return [
         f"{name}: {stored_args.get(name)!r} -> {current.get(name)!r}"

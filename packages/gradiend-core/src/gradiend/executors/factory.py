@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any
 
+from gradiend.arguments import EXECUTOR_ARGUMENTS, TrainingArguments
 from gradiend.executors.base import Executor
 from gradiend.executors.local import LocalExecutor
-
-if TYPE_CHECKING:
-    from gradiend.arguments import TrainingArguments
 
 EXECUTOR_NAMES: tuple[str, ...] = ("local", "ray")
 """The names ``TrainingArguments.executor`` accepts."""
 
-EXECUTION_ARGUMENTS: frozenset[str] = frozenset({"executor", "ray_address"})
-"""Arguments that choose where work runs, never what it computes (ignored when resuming seeds)."""
+EXECUTION_ARGUMENTS: frozenset[str] = EXECUTOR_ARGUMENTS
+"""Arguments that choose where work runs, never what it computes (from the fields' declared effect)."""
+
+
+def in_worker_overrides() -> dict[str, Any]:
+    """Argument overrides for work shipped to a worker: every executor argument at its default.
+
+    Shipped work runs inside its worker and never starts executors of its own (the default executor is
+    the in-process ``"local"`` one); the names come from the fields' declared effect.
+    """
+    return {name: TrainingArguments.model_fields[name].default for name in sorted(EXECUTION_ARGUMENTS)}
 
 
 def make_executor(name: str, ray_address: str | None = None) -> Executor:
@@ -60,4 +67,11 @@ def executor_scope(args: TrainingArguments, executor: Executor | str | None = No
         created.close()
 
 
-__all__ = ["EXECUTION_ARGUMENTS", "EXECUTOR_NAMES", "executor_for", "executor_scope", "make_executor"]
+__all__ = [
+    "EXECUTION_ARGUMENTS",
+    "EXECUTOR_NAMES",
+    "executor_for",
+    "executor_scope",
+    "in_worker_overrides",
+    "make_executor",
+]

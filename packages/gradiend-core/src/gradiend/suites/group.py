@@ -118,7 +118,7 @@ class MemberGroup:
     def _run_members(
         self, ids: list[str], overrides: dict[str, Any], executor: Executor | str | None
     ) -> dict[str, MemberResult]:
-        from gradiend.executors.factory import make_executor
+        from gradiend.executors.factory import in_worker_overrides, make_executor
 
         if (
             executor is None
@@ -126,7 +126,7 @@ class MemberGroup:
             or (isinstance(executor, Executor) and executor.in_process)
         ):
             return {k: train_member(self._loaded, (k, self.trainers[k], overrides)) for k in ids}
-        remote_overrides = {**overrides, "executor": "local"}
+        remote_overrides = {**overrides, **in_worker_overrides()}
         items = [(k, self.trainers[k], remote_overrides) for k in ids]
         owned = not isinstance(executor, Executor)
         runner = make_executor(executor) if isinstance(executor, str) else executor
