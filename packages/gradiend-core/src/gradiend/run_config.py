@@ -144,7 +144,7 @@ def _validation_message(error: ValidationError) -> str:
 
 def check_trainer_keys(config: RunConfig) -> None:
     """Check ``trainer`` keys against the modality trainer's constructor (imports the plugin, no model)."""
-    from gradiend.plugins.registry import get_registry
+    from gradiend.hooks.registry import get_registry
 
     trainer_class = get_registry().get(config.modality).trainer_class()
     accepted: set[str] = set()

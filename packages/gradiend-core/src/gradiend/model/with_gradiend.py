@@ -245,7 +245,7 @@ class ModelWithGradiend:
 
 def load_recorded_base_model(directory: Path, config: Mapping[str, Any]) -> nn.Module:
     """The base model a checkpoint names, loaded by the modality plugin recorded in its metadata."""
-    from gradiend.plugins.registry import get_registry
+    from gradiend.hooks.registry import get_registry
 
     base_id = str(config["base_model_id"])
     modality = (config.get("metadata") or {}).get("modality")

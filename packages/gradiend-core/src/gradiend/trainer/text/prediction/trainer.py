@@ -15,7 +15,7 @@ def __getattr__(name: str) -> Any:
     """Resolve the text modality's public names through the installed plugin."""
     if name not in _NAMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from gradiend.plugins.registry import get_registry
+    from gradiend.hooks.registry import get_registry
 
     registry = get_registry()
     if name not in registry.export_names():
