@@ -45,7 +45,9 @@ def register_checked(
 def _unknown_hooks(plugin: object, valid: Sequence[str]) -> list[str]:
     marker = f"{PROJECT_NAME}_impl"
     return [
-        attr for attr in dir(plugin) if attr not in valid and getattr(getattr(plugin, attr, None), marker, None)
+        attr
+        for attr in dir(plugin)
+        if attr not in valid and getattr(getattr(plugin, attr, None), marker, None)
     ]
 
 

@@ -56,7 +56,7 @@ class GradiendPluginManager(pluggy.PluginManager):
         self.generation = 0
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
-        """Register ``plugin``; a hook no spec of this manager declares is an error (the plugin is removed)."""
+        """Register ``plugin``; a hook this manager does not specify is an error (the plugin is removed)."""
         registered = register_checked(
             self, plugin, name, registration.REGISTRATION_HOOKS, "the process-wide plugin manager"
         )
@@ -90,7 +90,9 @@ def create_plugin_manager(*, autoload: bool | None = None) -> GradiendPluginMana
     return manager
 
 
-def _load_entry_points(manager: GradiendPluginManager, entry_points: Iterable[importlib.metadata.EntryPoint]) -> None:
+def _load_entry_points(
+    manager: GradiendPluginManager, entry_points: Iterable[importlib.metadata.EntryPoint]
+) -> None:
     """Import and register every plugin of the entry-point group; a failing import names its plugin."""
     for entry_point in entry_points:
         if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):

@@ -8,6 +8,6 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 """Marks a function as a hook specification of the project ``gradiend``."""
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
-"""Marks a function as an implementation of a ``gradiend`` hook (plugin authors import it from ``gradiend.plugins``)."""
+"""Marks a function as an implementation of a ``gradiend`` hook (import it from ``gradiend.plugins``)."""
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]

@@ -1,4 +1,4 @@
-"""Modality registration: the ``gradiend_register_modalities`` hook spec, the registrar it receives, the registry.
+"""Modality registration: the ``gradiend_register_modalities`` spec, the registrar it receives, the registry.
 
 The registration hook is the only hook of the process-wide plugin manager (:mod:`gradiend.hooks.manager`);
 the definition-step hooks live on each trainer's own relay (:mod:`gradiend.trainer.hook_relay`).
@@ -71,8 +71,8 @@ def check_modality_name(name: str, trainer: type, provider: str) -> None:
     declared = getattr(trainer, "MODALITY_NAME", None)
     if declared is not None and declared != name:
         raise ValueError(
-            f"{provider} registers modality {name!r} with trainer {trainer.__qualname__}, whose MODALITY_NAME "
-            f"is {declared!r}: the two must be the same name (checkpoints record MODALITY_NAME)"
+            f"{provider} registers modality {name!r} with trainer {trainer.__qualname__}, whose "
+            f"MODALITY_NAME is {declared!r}: the two must be the same name (checkpoints record MODALITY_NAME)"
         )
 
 
@@ -190,8 +190,6 @@ class ModalityRegistry:
     def export_names(self) -> list[str]:
         """Every public name the registered modalities export."""
         return sorted(n for spec in self._specs.values() for n in spec.exports)
-
-
 
 
 @hookspec

@@ -1,4 +1,4 @@
-"""Old path of the pluggy markers; they live in :mod:`gradiend.hooks.markers` (import them from gradiend.plugins)."""
+"""Old path of the pluggy markers, which live in :mod:`gradiend.hooks.markers`."""
 
 from gradiend.hooks.markers import PROJECT_NAME, hookimpl, hookspec
 

@@ -1,4 +1,4 @@
-"""Old path of the modality registry; it lives in :mod:`gradiend.hooks.registration` and :mod:`gradiend.hooks.registry`."""
+"""Old path of the modality registry (:mod:`gradiend.hooks.registration`, :mod:`gradiend.hooks.registry`)."""
 
 from gradiend.hooks.registration import (
     DuplicateModalityError,

@@ -27,7 +27,9 @@ DEFAULT_STEPS_PLUGIN_NAME = "gradiend-definition-defaults"
 DEFINITION_HOOKS: tuple[str, ...] = tuple(f"{PROJECT_NAME}_{step}" for step in DEFINITION_STEPS)
 """Names of the definition-step hooks, in the order a full run calls them."""
 
-DEPRECATED_HOOK_NAMES: dict[str, str] = {"gradiend_decoder_eval_dataframe": "gradiend_create_decoder_eval_data"}
+DEPRECATED_HOOK_NAMES: dict[str, str] = {
+    "gradiend_decoder_eval_dataframe": "gradiend_create_decoder_eval_data"
+}
 """Old hook name -> current one; a plugin implementing an old name still works (DeprecationWarning)."""
 
 
@@ -60,8 +62,9 @@ def _spec(step: str) -> Callable[..., Any]:
 
     method_doc = inspect.getdoc(getattr(FeatureLearningDefinition, step)) or ""
     doc = (
-        f"Hook of the definition step ``{step}``: called as ``trainer.hook.{PROJECT_NAME}_{step}(trainer=..., "
-        f"...)`` with the trainer asking plus the arguments of ``FeatureLearningDefinition.{step}``; "
+        f"Hook of the definition step ``{step}``: called as "
+        f"``trainer.hook.{PROJECT_NAME}_{step}(trainer=..., ...)`` with the trainer asking plus the "
+        f"arguments of ``FeatureLearningDefinition.{step}``; "
         "the first implementation that returns something other than ``None`` wins.\n\n" + method_doc
     )
     return hookspec(firstresult=True)(_named(spec, step, doc))
@@ -82,14 +85,20 @@ def _default(step: str) -> Callable[..., Any]:
 DefinitionSpecs: type = type(
     "DefinitionSpecs",
     (),
-    {"__doc__": "The definition-step hook specs.", **{n: staticmethod(_spec(s)) for n, s in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)}},
+    {
+        "__doc__": "The definition-step hook specs.",
+        **{n: staticmethod(_spec(s)) for n, s in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)},
+    },
 )
 """The hook specs of a trainer's relay, one per definition step (derived from the definition's methods)."""
 
 DefinitionMethods: type = type(
     "DefinitionMethods",
     (),
-    {"__doc__": "Implements every definition hook by calling the trainer's own method (``trylast``).", **{n: staticmethod(_default(s)) for n, s in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)}},
+    {
+        "__doc__": "Implements every definition hook by calling the trainer's own method (``trylast``).",
+        **{n: staticmethod(_default(s)) for n, s in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)},
+    },
 )
 
 
@@ -105,14 +114,19 @@ class DefinitionHookRelay(pluggy.PluginManager):
         """Register ``plugin``; an unknown hook (a typo, or the registration hook) is an error."""
         check_hook_plugin(plugin)
         return register_checked(
-            self, renamed_hooks(plugin, DEPRECATED_HOOK_NAMES), name, DEFINITION_HOOKS, "a trainer's hook relay"
+            self,
+            renamed_hooks(plugin, DEPRECATED_HOOK_NAMES),
+            name,
+            DEFINITION_HOOKS,
+            "a trainer's hook relay",
         )
 
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         """Remove a plugin (by object or name), also one registered under deprecated hook names."""
         if plugin is not None and not self.is_registered(plugin):
             plugin = next(
-                (p for p in self.get_plugins() if isinstance(p, RenamedHooks) and p.original is plugin), plugin
+                (p for p in self.get_plugins() if isinstance(p, RenamedHooks) and p.original is plugin),
+                plugin,
             )
         return super().unregister(plugin, name)
 
