@@ -59,21 +59,7 @@ class ModalitySpec:
         cls = resolve_reference(self.trainer)
         if not isinstance(cls, type):
             raise TypeError(f"modality {self.name!r} registered a trainer that is not a class: {cls!r}")
-        check_modality_name(self.name, cls, self.provider)
         return cls
-
-
-def check_modality_name(name: str, trainer: type, provider: str) -> None:
-    """The registered name must be the trainer's ``MODALITY_NAME`` (checkpoints record that attribute).
-
-    A trainer class without the attribute (or with ``None``) is accepted under any name.
-    """
-    declared = getattr(trainer, "MODALITY_NAME", None)
-    if declared is not None and declared != name:
-        raise ValueError(
-            f"{provider} registers modality {name!r} with trainer {trainer.__qualname__}, whose "
-            f"MODALITY_NAME is {declared!r}: the two must be the same name (checkpoints record MODALITY_NAME)"
-        )
 
 
 class DuplicateModalityError(ValueError):
@@ -109,8 +95,6 @@ class ModalityRegistrar:
             raise ValueError(
                 f"modality name must be an identifier (hyphens allowed), got {name!r} from {self._provider}"
             )
-        if isinstance(trainer, type):
-            check_modality_name(name, trainer, self._provider)
         spec = ModalitySpec(
             name=name,
             trainer=trainer,
@@ -165,6 +149,31 @@ class ModalityRegistry:
         except KeyError:
             raise UnknownModalityError(self._unknown_message(name)) from None
 
+    def trainer_class(self, name: str) -> type:
+        """The trainer class of modality ``name``, checked against the name its checkpoints record.
+
+        A trainer's checkpoints record its class attribute ``MODALITY_NAME``, which is how
+        ``ModelWithGradiend.from_pretrained`` finds the modality again; so that name must be registered
+        for the same class (a second, alias name is fine).
+
+        Raises:
+            UnknownModalityError: no plugin registers ``name``.
+            ValueError: the class's ``MODALITY_NAME`` is not registered for it.
+        """
+        spec = self.get(name)
+        cls = spec.trainer_class()
+        declared = getattr(cls, "MODALITY_NAME", None)
+        if declared is None or declared == name:
+            return cls
+        home = self._specs.get(declared)
+        if home is None or home.trainer_class() is not cls:
+            raise ValueError(
+                f"{spec.provider} registers modality {name!r} with trainer {cls.__qualname__}, whose checkpoints "
+                f"record MODALITY_NAME {declared!r}, a name not registered for that class: register the "
+                f"modality as {declared!r} or set MODALITY_NAME = {name!r}"
+            )
+        return cls
+
     def _unknown_message(self, name: str) -> str:
         installed = ", ".join(repr(n) for n in self.names()) or "none"
         hint = difflib.get_close_matches(name, self.names(), n=1)
@@ -201,8 +210,8 @@ def gradiend_register_modalities(register: ModalityRegistrar) -> None:
 
     Args:
         register: call ``register.add_modality(name, trainer, exports=..., demo=..., description=...)``
-            once per modality. ``name`` must equal the trainer class's ``MODALITY_NAME`` (checked when
-            the class is resolved). ``trainer`` and the values of ``exports`` may be objects or lazy
+            once per modality. ``name`` is the trainer class's ``MODALITY_NAME`` (the name its
+            checkpoints record; checked when the class is resolved). ``trainer`` and the values of ``exports`` may be objects or lazy
             ``"module:attribute"`` strings; strings keep the plugin module cheap to import.
 
     Returns:
@@ -220,7 +229,6 @@ __all__ = [
     "ModalityRegistry",
     "ModalitySpec",
     "UnknownModalityError",
-    "check_modality_name",
     "gradiend_register_modalities",
     "resolve_reference",
 ]

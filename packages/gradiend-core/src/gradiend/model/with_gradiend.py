@@ -254,7 +254,7 @@ def load_recorded_base_model(directory: Path, config: Mapping[str, Any]) -> nn.M
             f"{directory / CONFIG_FILE} records no modality (metadata['modality']), so its base model "
             f"{base_id!r} cannot be loaded here: pass base_model=... to from_pretrained"
         )
-    trainer_cls = get_registry().get(modality).trainer_class()
+    trainer_cls = get_registry().trainer_class(modality)
     loader = getattr(trainer_cls, "load_checkpoint_base_model", None)
     if loader is None:
         raise CheckpointError(f"modality {modality!r} cannot load base models alone: pass base_model=...")

@@ -7,14 +7,14 @@
 """
 
 from gradiend.hooks.registration import gradiend_register_modalities
-from gradiend.trainer.hook_relay import DEFINITION_HOOKS, DefinitionSpecs
+from gradiend.trainer.hook_relay import DEFINITION_HOOKS, DEFINITION_SPECS
 
-gradiend_create_training_data = DefinitionSpecs.gradiend_create_training_data
-gradiend_create_gradient_training_dataset = DefinitionSpecs.gradiend_create_gradient_training_dataset
-gradiend_create_decoder_eval_data = DefinitionSpecs.gradiend_create_decoder_eval_data
-gradiend_decoder_eval_targets = DefinitionSpecs.gradiend_decoder_eval_targets
-gradiend_evaluate_base_model = DefinitionSpecs.gradiend_evaluate_base_model
-gradiend_analyze_encoder = DefinitionSpecs.gradiend_analyze_encoder
+gradiend_create_training_data = DEFINITION_SPECS["gradiend_create_training_data"]
+gradiend_create_gradient_training_dataset = DEFINITION_SPECS["gradiend_create_gradient_training_dataset"]
+gradiend_create_decoder_eval_data = DEFINITION_SPECS["gradiend_create_decoder_eval_data"]
+gradiend_decoder_eval_targets = DEFINITION_SPECS["gradiend_decoder_eval_targets"]
+gradiend_evaluate_base_model = DEFINITION_SPECS["gradiend_evaluate_base_model"]
+gradiend_analyze_encoder = DEFINITION_SPECS["gradiend_analyze_encoder"]
 
 __all__ = [
     "DEFINITION_HOOKS",

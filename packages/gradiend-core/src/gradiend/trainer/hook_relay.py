@@ -46,20 +46,26 @@ def hook_signature(step: str) -> inspect.Signature:
     )
 
 
-def _named(function: Callable[..., Any], step: str, doc: str) -> Callable[..., Any]:
-    function.__name__ = function.__qualname__ = f"{PROJECT_NAME}_{step}"
+def _function(step: str, body: str, doc: str) -> Callable[..., Any]:
+    """A function named ``gradiend_<step>`` whose parameters are the hook's (pluggy reads their names).
+
+    pluggy reads an implementation's parameters from its code object, so the function is compiled from
+    source, as :mod:`dataclasses` builds ``__init__``; ``body`` may use the parameters and ``_step``.
+    """
+    signature = hook_signature(step)
+    name = f"{PROJECT_NAME}_{step}"
+    source = f"def {name}({', '.join(signature.parameters)}):\n    {body}\n"
+    namespace: dict[str, Any] = {"_step": step}
+    exec(compile(source, f"<gradiend hook {name}>", "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
     function.__module__ = __name__
     function.__doc__ = doc
-    function.__signature__ = hook_signature(step)  # type: ignore[attr-defined]
+    function.__signature__ = signature  # type: ignore[attr-defined]
     return function
 
 
 def _spec(step: str) -> Callable[..., Any]:
     """The hook spec of one step: its signature and documentation are the method's."""
-
-    def spec(*args: Any) -> Any:
-        """Replaced below."""
-
     method_doc = inspect.getdoc(getattr(FeatureLearningDefinition, step)) or ""
     doc = (
         f"Hook of the definition step ``{step}``: called as "
@@ -67,30 +73,29 @@ def _spec(step: str) -> Callable[..., Any]:
         f"arguments of ``FeatureLearningDefinition.{step}``; "
         "the first implementation that returns something other than ``None`` wins.\n\n" + method_doc
     )
-    return hookspec(firstresult=True)(_named(spec, step, doc))
+    return hookspec(firstresult=True)(_function(step, "return None", doc))
 
 
 def _default(step: str) -> Callable[..., Any]:
     """The default implementation of one step: the trainer's own method."""
-    names = list(hook_signature(step).parameters)
+    arguments = ", ".join(f"{n}={n}" for n in list(hook_signature(step).parameters)[1:])
+    body = f"return getattr(trainer, _step)({arguments})"
+    return hookimpl(trylast=True)(_function(step, body, f"Default: ``trainer.{step}``."))
 
-    def default(*args: Any) -> Any:
-        arguments = dict(zip(names, args, strict=True))
-        trainer = arguments.pop("trainer")
-        return getattr(trainer, step)(**arguments)
 
-    return hookimpl(trylast=True)(_named(default, step, f"Default: ``trainer.{step}``."))
-
+DEFINITION_SPECS: dict[str, Callable[..., Any]] = {
+    name: _spec(step) for name, step in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)
+}
+"""The hook specs of a trainer's relay by name, one per step (derived from the definition's methods)."""
 
 DefinitionSpecs: type = type(
     "DefinitionSpecs",
     (),
     {
         "__doc__": "The definition-step hook specs.",
-        **{n: staticmethod(_spec(s)) for n, s in zip(DEFINITION_HOOKS, DEFINITION_STEPS, strict=True)},
+        **{n: staticmethod(f) for n, f in DEFINITION_SPECS.items()},
     },
 )
-"""The hook specs of a trainer's relay, one per definition step (derived from the definition's methods)."""
 
 DefinitionMethods: type = type(
     "DefinitionMethods",
@@ -149,6 +154,7 @@ def check_hook_plugin(plugin: Any) -> None:
 __all__ = [
     "DEFAULT_STEPS_PLUGIN_NAME",
     "DEFINITION_HOOKS",
+    "DEFINITION_SPECS",
     "DEPRECATED_HOOK_NAMES",
     "DefinitionHookRelay",
     "DefinitionMethods",

@@ -139,7 +139,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         """The trainer of an installed modality plugin, e.g. ``Trainer.for_modality("text", model=...)``."""
         from gradiend.hooks.registry import get_registry
 
-        trainer_cls = get_registry().get(name).trainer_class()
+        trainer_cls = get_registry().trainer_class(name)
         if not issubclass(trainer_cls, Trainer):
             raise TypeError(f"modality {name!r} registered {trainer_cls!r}, which is not a gradiend Trainer")
         return trainer_cls(**kwargs)
