@@ -168,9 +168,9 @@ class ModalityRegistry:
         home = self._specs.get(declared)
         if home is None or home.trainer_class() is not cls:
             raise ValueError(
-                f"{spec.provider} registers modality {name!r} with trainer {cls.__qualname__}, whose checkpoints "
-                f"record MODALITY_NAME {declared!r}, a name not registered for that class: register the "
-                f"modality as {declared!r} or set MODALITY_NAME = {name!r}"
+                f"{spec.provider} registers modality {name!r} with trainer {cls.__qualname__}, whose "
+                f"checkpoints record MODALITY_NAME {declared!r}, a name not registered for that class: "
+                f"register the modality as {declared!r} or set MODALITY_NAME = {name!r}"
             )
         return cls
 
@@ -211,8 +211,9 @@ def gradiend_register_modalities(register: ModalityRegistrar) -> None:
     Args:
         register: call ``register.add_modality(name, trainer, exports=..., demo=..., description=...)``
             once per modality. ``name`` is the trainer class's ``MODALITY_NAME`` (the name its
-            checkpoints record; checked when the class is resolved). ``trainer`` and the values of ``exports`` may be objects or lazy
-            ``"module:attribute"`` strings; strings keep the plugin module cheap to import.
+            checkpoints record; checked when the class is resolved). ``trainer`` and the values of
+            ``exports`` may be objects or lazy ``"module:attribute"`` strings; strings keep the plugin
+            module cheap to import.
 
     Returns:
         Nothing; results are collected through ``register``.
