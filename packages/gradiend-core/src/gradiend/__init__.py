@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib as _importlib
 from typing import Any as _Any
 
+from gradiend.hooks.lazy import lazy_exports as _lazy_exports
+
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
@@ -78,16 +80,15 @@ _SUBMODULES: frozenset[str] = frozenset({"logging"})
 
 __all__ = list(_EXPORTS)
 
+_core_getattr, _ = _lazy_exports(__name__, _EXPORTS)
+
 
 def __getattr__(name: str) -> _Any:
     """Resolve core names lazily, then names exported by installed modality plugins."""
     if name in _SUBMODULES:
         return _importlib.import_module(f"gradiend.{name}")
-    module = _EXPORTS.get(name)
-    if module is not None:
-        value = getattr(_importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+    if name in _EXPORTS:
+        return _core_getattr(name)
     if name.startswith("__"):
         raise AttributeError(name)
     from gradiend.not_available import NOT_AVAILABLE, not_available_error
