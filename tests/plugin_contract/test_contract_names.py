@@ -144,3 +144,23 @@ def test_the_checkpoint_name_of_a_trainer_must_be_registered_for_it(fresh_plugin
     assert get_registry().trainer_class("toy-alias") is ToyTrainer, "an alias of a registered name is fine"
     with pytest.raises(ValueError, match="record MODALITY_NAME 'renamed'"):
         Trainer.for_modality("other-name")
+
+
+def test_an_installed_plugin_with_a_misspelt_hook_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradiend.plugins import create_plugin_manager
+
+    package = tmp_path / "gradiend_typo_plugin"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from gradiend.plugins import hookimpl\n\n\n@hookimpl\ndef gradiend_register_modality(register):\n    pass\n"
+    )
+    dist_info = tmp_path / "gradiend_typo-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: gradiend-typo\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text("[gradiend]\ntypo = gradiend_typo_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(pluggy.PluginValidationError, match="'typo' from gradiend-typo") as caught:
+        create_plugin_manager(autoload=True)
+    assert "Did you mean gradiend_register_modalities" in str(caught.value)

@@ -107,8 +107,13 @@ def _load_entry_points(
                 f"import: {error}. Reinstall or uninstall {dist_name}, or set {AUTOLOAD_ENV_VAR}=1 to skip "
                 "plugin autoload."
             ) from error
+        try:
+            manager.register(plugin, name=entry_point.name)
+        except pluggy.PluginValidationError as error:
+            raise pluggy.PluginValidationError(
+                plugin, f"gradiend plugin {entry_point.name!r} from {dist_name}: {error}"
+            ) from error
         manager.distributions[entry_point.name] = (dist_name, dist.version if dist is not None else "")
-        manager.register(plugin, name=entry_point.name)
     logger.debug("loaded gradiend plugins: %s", sorted(manager.distributions))
 
 
