@@ -154,7 +154,8 @@ def test_an_installed_plugin_with_a_misspelt_hook_is_named(
     package = tmp_path / "gradiend_typo_plugin"
     package.mkdir()
     (package / "__init__.py").write_text(
-        "from gradiend.plugins import hookimpl\n\n\n@hookimpl\ndef gradiend_register_modality(register):\n    pass\n"
+        "from gradiend.plugins import hookimpl\n\n\n"
+        "@hookimpl\ndef gradiend_register_modality(register):\n    pass\n"
     )
     dist_info = tmp_path / "gradiend_typo-1.0.dist-info"
     dist_info.mkdir()
