@@ -54,8 +54,8 @@ class Recorder:
         return (yield from self._record("gradiend_create_gradient_training_dataset"))
 
     @hookimpl(wrapper=True)
-    def gradiend_decoder_eval_dataframe(self, trainer: Any) -> Any:
-        return (yield from self._record("gradiend_decoder_eval_dataframe"))
+    def gradiend_create_decoder_eval_data(self, trainer: Any) -> Any:
+        return (yield from self._record("gradiend_create_decoder_eval_data"))
 
     @hookimpl(wrapper=True)
     def gradiend_decoder_eval_targets(self, trainer: Any) -> Any:
@@ -136,7 +136,7 @@ def test_hook_overrides_apply_to_one_trainer_only(tmp_path: Path) -> None:
     first = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "1"))
     second = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "2"))
     first.register_plugin(FixedScore())
-    data = first._get_decoder_eval_dataframe()
+    data = first.create_decoder_eval_data()
     kwargs = {"base_model": first.base_model, "eval_data": data, "batch_size": 8}
     assert first.hook.gradiend_evaluate_base_model(trainer=first, **kwargs).lms == 0.25
     assert second.hook.gradiend_evaluate_base_model(trainer=second, **kwargs).lms != 0.25

@@ -78,6 +78,6 @@ def test_decoder_evaluation_of_a_causal_lm_reports_the_log_perplexity(
         args=quick_arguments(tmp_path),
         eval_neutral_data=neutral,
     )
-    scores = trainer.evaluate_base_model(trainer.base_model, trainer._get_decoder_eval_dataframe(8, 30))
+    scores = trainer.evaluate_base_model(trainer.base_model, trainer.create_decoder_eval_data(8, 30))
     expected = causal_lm_perplexity(trainer.base_model, tiny_clm.tokenizer, neutral).mean_nll
     assert scores.extras["log_perplexity"] == pytest.approx(expected, rel=1e-6)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gradiend.plugins.registry import get_registry, resolve_reference
+from gradiend.hooks.registry import get_registry, resolve_reference
 
 logger = logging.getLogger(__name__)
 

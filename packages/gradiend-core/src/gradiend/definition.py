@@ -1,13 +1,13 @@
 """The FeatureLearningDefinition: what a modality supplies so the generic core can learn a feature.
 
-A modality (text, vision, a third-party one) subclasses :class:`gradiend.trainer.Trainer`, which is a
-FeatureLearningDefinition, and implements two layers:
+A modality (text, vision, a third-party one) subclasses the ``Trainer`` (``gradiend.plugins.Trainer``),
+which is a FeatureLearningDefinition, and implements two layers:
 
-* **Definition steps**, named as in the published API document and called by the core through the
-  trainer's hook relay (``trainer.hook.gradiend_*``, see :mod:`gradiend.plugins.hookspecs`):
-  ``create_training_data``, ``create_gradient_training_dataset`` (core default),
-  ``_get_decoder_eval_dataframe``, ``_get_decoder_eval_targets``, ``evaluate_base_model`` and
-  ``_analyze_encoder`` (core default).
+* **Definition steps** (:data:`DEFINITION_STEPS`), called by the core through the trainer's hook relay.
+  Each step has one public name: the method ``<step>`` and the hook ``gradiend_<step>`` (arguments:
+  ``trainer`` plus the method's own), so a plugin object can replace or wrap a step of one trainer
+  without subclassing. The method's signature and docstring here are the hook's specification
+  (:mod:`gradiend.trainer.hook_relay` derives the hook specs from them).
 * **Modality primitives**, plain abstract methods the core calls directly: ``load_base_model``,
   ``default_parameter_names``, ``compute_losses``, ``save_base_model`` and optionally
   ``create_neutral_data``.
@@ -18,24 +18,41 @@ DataFrames of rows, ``torch.nn.Module`` base models and scalar losses.
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from gradiend.gradients.dataset import GradientTrainingDataset
     from gradiend.model.with_gradiend import ModelWithGradiend
+
+DEFINITION_STEPS: tuple[str, ...] = (
+    "create_training_data",
+    "create_gradient_training_dataset",
+    "create_decoder_eval_data",
+    "decoder_eval_targets",
+    "evaluate_base_model",
+    "analyze_encoder",
+)
+"""The definition steps, in the order a full run calls them (method ``<step>``, hook ``gradiend_<step>``)."""
+
+DEPRECATED_STEP_NAMES: dict[str, str] = {
+    "_get_decoder_eval_dataframe": "create_decoder_eval_data",
+    "_get_decoder_eval_targets": "decoder_eval_targets",
+    "_analyze_encoder": "analyze_encoder",
+}
+"""Old method name -> step. Subclasses that implement an old name keep working (with a DeprecationWarning)."""
 
 TRAINING_DATA_COLUMNS: tuple[str, ...] = ("feature_class", "label", "type", "split")
 """Columns every DataFrame from ``create_training_data`` carries (modalities add their own)."""
 
 ENCODER_DATA_COLUMNS: tuple[str, ...] = ("encoded", "label", "feature_class", "type")
-"""Columns every DataFrame from ``_analyze_encoder`` carries."""
+"""Columns every DataFrame from ``analyze_encoder`` carries."""
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 SPLIT_ALIASES: dict[str, str] = {"val": "validation", "valid": "validation", "dev": "validation"}
@@ -47,6 +64,30 @@ def normalize_split(split: str) -> str:
     if name not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)} (or 'val'), got {split!r}")
     return name
+
+
+class GradientBatches(Protocol):
+    """What ``create_gradient_training_dataset`` returns: single-class batches whose gradients the loop reads.
+
+    The core's ``gradiend.gradients.dataset.GradientTrainingDataset`` is the implementation every shipped
+    modality uses.
+    """
+
+    def __len__(self) -> int:
+        """Number of batches per epoch."""
+        ...
+
+    def batches(self, epoch: int = 0) -> list[pd.DataFrame]:
+        """The rows of each batch of one epoch."""
+        ...
+
+    def gradient_batch(self, rows: pd.DataFrame) -> Any:
+        """The gradient pair of one batch (a ``gradiend.gradients.dataset.GradientBatch``)."""
+        ...
+
+    def iter_epoch(self, epoch: int = 0) -> Iterator[Any]:
+        """The gradient batches of one epoch."""
+        ...
 
 
 @dataclass
@@ -196,11 +237,36 @@ class FeatureLearningDefinition(ABC):
         """Read the classes present in the data (modalities override; default: unknown)."""
         return None
 
-    # --- definition steps (called through the trainer's hook relay) --------------------------------
+    # --- definition steps (method <step>, hook gradiend_<step>; see DEFINITION_STEPS) ---------------
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that implements a step under its old name gets the step forwarding to it (warns)."""
+        super().__init_subclass__(**kwargs)
+        for old, new in DEPRECATED_STEP_NAMES.items():
+            if old in cls.__dict__ and new not in cls.__dict__:
+                warnings.warn(
+                    f"{cls.__qualname__}.{old} is deprecated: name the method {new} (same arguments)",
+                    DeprecationWarning,
+                    stacklevel=3,
+                )
+                setattr(cls, new, _forwarding_step(old, new))
 
     @abstractmethod
     def create_training_data(self, split: str = "train", max_size: int | None = None) -> pd.DataFrame:
-        """Rows of one split with the columns of :data:`TRAINING_DATA_COLUMNS` plus modality columns."""
+        """Create the rows GRADIEND trains or evaluates on, without computing any gradient.
+
+        Called by training (split ``"train"``), checkpoint selection (``"validation"``) and encoder
+        evaluation (usually ``"test"``).
+
+        Args:
+            split: ``"train"``, ``"validation"`` or ``"test"``.
+            max_size: cap on rows per feature class (``None``: all rows).
+
+        Returns:
+            A DataFrame with at least the columns of :data:`TRAINING_DATA_COLUMNS`: ``feature_class``
+            (class name), ``label`` (+1.0 for the first target class, -1.0 for the second), ``type``
+            (``"training"``) and ``split``, plus whatever modality columns ``compute_losses`` reads.
+        """
 
     @abstractmethod
     def create_gradient_training_dataset(
@@ -211,24 +277,67 @@ class FeatureLearningDefinition(ABC):
         target: str,
         batch_size: int,
         seed: int,
-    ) -> GradientTrainingDataset:
-        """Wrap training rows into single-class gradient batches (the core's Trainer implements it)."""
+    ) -> GradientBatches:
+        """Turn training rows into single-class batches of (source, target, label) gradients.
+
+        Called once per training run, after ``create_training_data``. The core's ``Trainer`` implements
+        it (a ``GradientTrainingDataset``); modalities rarely override it.
+
+        Args:
+            training_data: the rows ``create_training_data`` returned for ``"train"``.
+            model_with_gradiend: base model, GRADIEND network and parameter map.
+            source: gradient fed to the encoder: ``"factual"``, ``"alternative"`` or ``"diff"``.
+            target: gradient the decoder reconstructs (same choices).
+            batch_size: rows per batch; every batch holds rows of one feature class.
+            seed: seed of the batch order.
+
+        Returns:
+            The batches (:class:`GradientBatches`).
+        """
 
     @abstractmethod
-    def _get_decoder_eval_dataframe(
+    def create_decoder_eval_data(
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
-        """Training-like and neutral rows for scoring rewritten base models."""
+        """Create the data that scores a rewritten base model in the decoder grid.
+
+        Called once per ``evaluate_decoder`` (unless the caller passes data).
+
+        Args:
+            max_size_training_like: cap on rows per class of training-like data.
+            max_size_neutral: cap on neutral rows (the utility score's data).
+
+        Returns:
+            :class:`DecoderEvalData` with the training-like rows (column ``feature_class``) and the
+            neutral rows.
+        """
 
     @abstractmethod
-    def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
-        """What is measured per target class (words for text, the class label for vision)."""
+    def decoder_eval_targets(self) -> dict[str, list[str]]:
+        """Name what is measured for each target class during decoder evaluation.
+
+        Returns:
+            ``{class name: [target items]}``, e.g. the words of each class for text or the class label
+            for vision.
+        """
 
     @abstractmethod
     def evaluate_base_model(
         self, base_model: nn.Module, eval_data: DecoderEvalData, batch_size: int = 32
     ) -> BaseModelScores:
-        """Score one base model: target-class probabilities per data class and utility (``lms``)."""
+        """Score one (possibly rewritten) base model.
+
+        Called once for the unchanged base model and once per decoder-grid point.
+
+        Args:
+            base_model: the model to score, weights as they are now.
+            eval_data: the data from ``create_decoder_eval_data``.
+            batch_size: evaluation batch size.
+
+        Returns:
+            :class:`BaseModelScores`: mean probability of each target class on the rows of each class,
+            and the utility score (``lms``) on neutral rows.
+        """
 
     def evaluate_utility(
         self,
@@ -249,7 +358,7 @@ class FeatureLearningDefinition(ABC):
         return None
 
     @abstractmethod
-    def _analyze_encoder(
+    def analyze_encoder(
         self,
         model_with_gradiend: ModelWithGradiend,
         split: str = "test",
@@ -257,7 +366,35 @@ class FeatureLearningDefinition(ABC):
         neutral_data: pd.DataFrame | None = None,
         source: str = "factual",
     ) -> pd.DataFrame:
-        """Encode one gradient per row (the core's Trainer implements it)."""
+        """Encode one gradient per example and return the encodings with their labels.
+
+        Called by ``evaluate_encoder`` and by checkpoint selection during training. The core's
+        ``Trainer`` implements it; modalities rarely override it.
+
+        Args:
+            model_with_gradiend: the model whose encoder is analysed.
+            split: data split to encode.
+            max_size: cap on rows per class.
+            neutral_data: extra neutral rows to encode (label 0), or ``None`` for the modality's own.
+            source: which gradient of each row to encode (neutral rows always use their factual one).
+
+        Returns:
+            A DataFrame with the columns of :data:`ENCODER_DATA_COLUMNS` (``encoded``: float, or a list
+            when latent_dim > 1; ``label``; ``feature_class``; ``type``: ``"training"`` or
+            ``"neutral"``) and any modality columns that describe the input (``text``...).
+        """
+
+    def _get_decoder_eval_dataframe(self, *args: Any, **kwargs: Any) -> DecoderEvalData:
+        """Deprecated name of :meth:`create_decoder_eval_data`."""
+        return _deprecated_call(self, "_get_decoder_eval_dataframe", args, kwargs)
+
+    def _get_decoder_eval_targets(self, *args: Any, **kwargs: Any) -> dict[str, list[str]]:
+        """Deprecated name of :meth:`decoder_eval_targets`."""
+        return _deprecated_call(self, "_get_decoder_eval_targets", args, kwargs)
+
+    def _analyze_encoder(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """Deprecated name of :meth:`analyze_encoder`."""
+        return _deprecated_call(self, "_analyze_encoder", args, kwargs)
 
     # --- modality primitives -------------------------------------------------------------------------
 
@@ -316,6 +453,24 @@ class FeatureLearningDefinition(ABC):
         return stable_hash([frame_digest(frame) for frame in frames])
 
 
+def _deprecated_call(definition: FeatureLearningDefinition, old: str, args: tuple, kwargs: dict) -> Any:
+    """Call the step an old method name stands for, with a DeprecationWarning."""
+    new = DEPRECATED_STEP_NAMES[old]
+    warnings.warn(f"{old} is deprecated: call {new} (same arguments)", DeprecationWarning, stacklevel=3)
+    return getattr(definition, new)(*args, **kwargs)
+
+
+def _forwarding_step(old: str, new: str) -> Callable[..., Any]:
+    """The step ``new`` of a class that implements it under its deprecated name ``old``."""
+
+    def step(self: FeatureLearningDefinition, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, old)(*args, **kwargs)
+
+    step.__name__ = step.__qualname__ = new
+    step.__doc__ = f"Forwards to the deprecated ``{old}``."
+    return step
+
+
 def _validate_classes(name: str, value: Sequence[str] | None) -> list[str] | None:
     if value is None:
         return None
@@ -330,12 +485,15 @@ def _validate_classes(name: str, value: Sequence[str] | None) -> list[str] | Non
 
 
 __all__ = [
+    "DEFINITION_STEPS",
+    "DEPRECATED_STEP_NAMES",
     "ENCODER_DATA_COLUMNS",
     "SPLITS",
     "TRAINING_DATA_COLUMNS",
     "BaseModelScores",
     "DecoderEvalData",
     "FeatureLearningDefinition",
+    "GradientBatches",
     "PairedLoss",
     "ReportSection",
     "UtilityScore",

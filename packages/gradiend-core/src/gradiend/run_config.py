@@ -144,9 +144,9 @@ def _validation_message(error: ValidationError) -> str:
 
 def check_trainer_keys(config: RunConfig) -> None:
     """Check ``trainer`` keys against the modality trainer's constructor (imports the plugin, no model)."""
-    from gradiend.plugins.registry import get_registry
+    from gradiend.hooks.registry import get_registry
 
-    trainer_class = get_registry().get(config.modality).trainer_class()
+    trainer_class = get_registry().trainer_class(config.modality)
     accepted: set[str] = set()
     for cls in trainer_class.__mro__:
         init = cls.__dict__.get("__init__")

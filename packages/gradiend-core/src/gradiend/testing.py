@@ -64,11 +64,11 @@ def check_definition_contract(trainer: Trainer) -> None:
         raise AssertionError(
             "compute_losses must return scalar factual and alternative losses for training rows"
         )
-    data = trainer.hook.gradiend_decoder_eval_dataframe(
+    data = trainer.hook.gradiend_create_decoder_eval_data(
         trainer=trainer, max_size_training_like=4, max_size_neutral=4
     )
     if not isinstance(data, DecoderEvalData):
-        raise AssertionError("_get_decoder_eval_dataframe must return DecoderEvalData")
+        raise AssertionError("create_decoder_eval_data must return DecoderEvalData")
     scores = trainer.hook.gradiend_evaluate_base_model(
         trainer=trainer, base_model=base, eval_data=data, batch_size=4
     )

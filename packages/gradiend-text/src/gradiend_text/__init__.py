@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gradiend.plugins.lazy import lazy_exports
+from gradiend.plugins import lazy_exports
 
 if TYPE_CHECKING:
     from gradiend_text.assets import smollm2_path

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from gradiend.definition import normalize_split
+from gradiend.plugins import normalize_split
 from gradiend_text.fileio import write_table
 from gradiend_text.tables import load_table
 

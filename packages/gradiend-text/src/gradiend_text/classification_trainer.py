@@ -18,9 +18,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss
-from gradiend.evaluation.evaluator import Evaluator
-from gradiend.trainer.trainer import Trainer
+from gradiend.plugins import BaseModelScores, DecoderEvalData, Evaluator, PairedLoss, Trainer
 from gradiend_text.classification import (
     classifier_logits,
     fine_tune_classifier,
@@ -267,7 +265,7 @@ class TextClassificationTrainer(Trainer):
     def _held_out(self) -> pd.DataFrame:
         return self.rows[self.rows["split"].isin(["validation", "test"])]
 
-    def _get_decoder_eval_dataframe(
+    def create_decoder_eval_data(
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
         """Held-out rows of the pair; held-out rows of the other labels (or eval_neutral_data) for utility."""
@@ -319,7 +317,7 @@ class TextClassificationTrainer(Trainer):
         self._neutral_rows = rows
         return rows
 
-    def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
+    def decoder_eval_targets(self) -> dict[str, list[str]]:
         """Each label of the pair is measured by its own probability."""
         return {label: [label] for label in self.require_pair()}
 

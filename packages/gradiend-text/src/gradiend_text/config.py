@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from gradiend.trainer.config import TrainerConfig
+from gradiend.plugins import TrainerConfig
 
 PASSED_FIELDS: tuple[str, ...] = (
     "run_id", "data", "target_classes", "all_classes", "masked_col", "label_col", "label_class_col",

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gradiend.definition import normalize_split
+from gradiend.plugins import normalize_split
 from gradiend_text.matching import apply_casing
 from gradiend_text.tables import TableSource, load_table
 from gradiend_text.validation import check_class_names, check_distinct_pair_words

@@ -18,9 +18,8 @@ from typing import Any
 import pandas as pd
 from torch import nn
 
-from gradiend.arguments import TrainingArguments
-from gradiend.pruning.config import PrePruneConfig
-from gradiend.report.demo import finish_demo, print_summary
+from gradiend.arguments import PrePruneConfig, TrainingArguments
+from gradiend.plugins import finish_demo, print_summary
 from gradiend_text.corpora import load_dreaddit_texts
 from gradiend_text.data_creator import TextFilterConfig, TextPredictionDataCreator
 from gradiend_text.scoring import target_word_probabilities

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradiend.definition import PairedLoss
+from gradiend.plugins import PairedLoss
 from gradiend_text.encoding import (
     MASK_PLACEHOLDER,
     EncodedRow,

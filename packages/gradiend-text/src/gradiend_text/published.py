@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gradiend.gradients.dataset import GradientTrainingDataset
+from gradiend.plugins import GradientTrainingDataset
 
 if TYPE_CHECKING:
-    from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.plugins import ModelWithGradiend
     from gradiend_text.trainer import TextPredictionTrainer
 
 

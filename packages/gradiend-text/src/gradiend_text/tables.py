@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import pandas as pd
 
-from gradiend.definition import SPLIT_ALIASES
+from gradiend.plugins import SPLIT_ALIASES
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict

@@ -12,17 +12,17 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import (
+from gradiend.plugins import (
     BaseModelScores,
     DecoderEvalData,
+    Evaluator,
+    ModelWithGradiend,
     PairedLoss,
     ReportSection,
+    Trainer,
     UtilityScore,
     normalize_split,
 )
-from gradiend.evaluation.evaluator import Evaluator
-from gradiend.model.with_gradiend import ModelWithGradiend
-from gradiend.trainer.trainer import Trainer
 from gradiend_text.cloze import cloze_encoder, seq2seq_cloze_encoder
 from gradiend_text.config import TextPredictionConfig
 from gradiend_text.data import TextColumns, data_classes, normalize_text_data
@@ -140,7 +140,7 @@ class TextPredictionTrainer(Trainer):
         if data is None:
             raise ValueError("data is required: masked texts with their class and target word (see the docs)")
         if isinstance(model, str) and model in EMBEDDED_MODELS:
-            from gradiend.plugins.registry import resolve_reference
+            from gradiend.plugins import resolve_reference
 
             model = resolve_reference(EMBEDDED_MODELS[model])()
         super().__init__(
@@ -220,11 +220,11 @@ class TextPredictionTrainer(Trainer):
         The objective and dtype are those of the checkpoint's training_args.json (``"auto"`` without it).
         """
         from gradiend.arguments import dtype_name, to_torch_dtype
-        from gradiend.model.checkpoint import load_training_arguments
+        from gradiend.plugins import load_training_arguments
 
         arguments = load_training_arguments(checkpoint_dir) or {}
         if base_model_id in EMBEDDED_MODELS:
-            from gradiend.plugins.registry import resolve_reference
+            from gradiend.plugins import resolve_reference
 
             base_model_id = str(resolve_reference(EMBEDDED_MODELS[base_model_id])())
         dtype_value = dtype_name(arguments.get("torch_dtype"))
@@ -455,7 +455,7 @@ class TextPredictionTrainer(Trainer):
 
     # --- decoder evaluation ---------------------------------------------------------------------------
 
-    def _get_decoder_eval_dataframe(
+    def create_decoder_eval_data(
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
         """Validation and test rows of the pair; neutral sentences for the utility score."""
@@ -467,7 +467,7 @@ class TextPredictionTrainer(Trainer):
             texts = texts[:max_size_neutral]
         return DecoderEvalData(training_like=training_like, neutral=pd.DataFrame({"text": texts}))
 
-    def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
+    def decoder_eval_targets(self) -> dict[str, list[str]]:
         """``{class: words}``: given ones, else each class's factual words in the data."""
         if self._targets:
             return dict(self._targets)
@@ -532,7 +532,7 @@ class TextPredictionTrainer(Trainer):
                     entry["feature_factor"], entry["learning_rate"]
                 )
         html = probability_table_html(
-            rows, models, tokenizer, self._get_decoder_eval_targets(), objective, self.mask_placeholder
+            rows, models, tokenizer, self.decoder_eval_targets(), objective, self.mask_placeholder
         )
         return [ReportSection(title="Target-word probabilities before and after the rewrite", html=html)]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gradiend.plugins.lazy import lazy_exports
+from gradiend.plugins import lazy_exports
 
 if TYPE_CHECKING:
     from gradiend_vision.data import ImageData

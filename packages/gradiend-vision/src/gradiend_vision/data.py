@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gradiend.definition import SPLITS, normalize_split
+from gradiend.plugins import SPLITS, normalize_split
 from gradiend_vision.splits import (
     DEFAULT_SPLIT_FRACTIONS,
     check_fractions,
@@ -163,7 +163,7 @@ class ImageData:
         Computed once: treat an ImageData as immutable (build a new one instead of editing tensors).
         """
         if self._fingerprint is None:
-            from gradiend.caching import stable_hash, tensor_digest
+            from gradiend.plugins import stable_hash, tensor_digest
 
             content = tensor_digest([self.images, self.labels])
             self._fingerprint = stable_hash([content, self.class_names, self.split.tolist()])

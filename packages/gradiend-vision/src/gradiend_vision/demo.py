@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from gradiend.arguments import TrainingArguments
-from gradiend.report.demo import finish_demo, print_summary
+from gradiend.plugins import finish_demo, print_summary
 from gradiend_vision.figures import plot_example_encodings
 from gradiend_vision.losses import class_probabilities
 from gradiend_vision.trainer import ImageClassificationTrainer

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from gradiend.utils.atomic import atomic_write_bytes
+from gradiend.plugins import atomic_write_bytes
 from gradiend_vision.data import ImageData
 
 

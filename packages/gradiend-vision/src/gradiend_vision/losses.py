@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradiend.definition import PairedLoss
+from gradiend.plugins import PairedLoss
 from gradiend_vision.data import ImageData
 from gradiend_vision.hf import check_label_alignment, is_hf_model, output_logits
 from gradiend_vision.rows import batch_from_rows

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gradiend.plugins import hookimpl
-from gradiend.plugins.registry import ModalityRegistrar
+from gradiend.plugins import ModalityRegistrar, hookimpl
 
 
 @hookimpl

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gradiend.definition import DecoderEvalData
+from gradiend.plugins import DecoderEvalData
 from gradiend_vision.data import ImageData
 
 NEUTRAL_CLASS = "neutral"

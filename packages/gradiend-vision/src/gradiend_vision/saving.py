@@ -29,7 +29,7 @@ from typing import Any
 from safetensors.torch import load_model, save_model
 from torch import nn
 
-from gradiend.utils.atomic import atomic_directory
+from gradiend.plugins import atomic_directory
 from gradiend_vision.hf import hf_class_names, is_hf_model, load_hf_classifier
 from gradiend_vision.models import ConfigurableModule
 

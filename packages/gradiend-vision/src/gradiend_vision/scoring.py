@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gradiend.definition import BaseModelScores, DecoderEvalData
+from gradiend.plugins import BaseModelScores, DecoderEvalData
 from gradiend_vision.data import ImageData
 from gradiend_vision.losses import class_probabilities
 from gradiend_vision.rows import resolve_pair

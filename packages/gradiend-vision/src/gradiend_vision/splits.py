@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from gradiend.definition import SPLITS, normalize_split
+from gradiend.plugins import SPLITS, normalize_split
 
 DEFAULT_SPLIT_FRACTIONS: tuple[float, float, float] = (0.8, 0.1, 0.1)
 """Fractions of each class that go to train, validation and test."""

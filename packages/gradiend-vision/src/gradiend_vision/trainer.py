@@ -10,10 +10,16 @@ import pandas as pd
 from torch import nn
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss, ReportSection, UtilityScore
-from gradiend.evaluation.evaluator import Evaluator
-from gradiend.model.with_gradiend import ModelWithGradiend
-from gradiend.trainer.trainer import Trainer
+from gradiend.plugins import (
+    BaseModelScores,
+    DecoderEvalData,
+    Evaluator,
+    ModelWithGradiend,
+    PairedLoss,
+    ReportSection,
+    Trainer,
+    UtilityScore,
+)
 from gradiend_vision.data import ImageData
 from gradiend_vision.digits import DIGITS_DEMO_PAIR, load_default_digits_model
 from gradiend_vision.losses import check_model_fits_data, rows_losses
@@ -175,7 +181,7 @@ class ImageClassificationTrainer(Trainer):
 
     # --- decoder evaluation -------------------------------------------------------------------------
 
-    def _get_decoder_eval_dataframe(
+    def create_decoder_eval_data(
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
         """Pair images and neutral images of the validation and test splits."""
@@ -183,7 +189,7 @@ class ImageClassificationTrainer(Trainer):
             self.data, self.require_pair(), max_size_training_like, max_size_neutral, seed=self.args.seed
         )
 
-    def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
+    def decoder_eval_targets(self) -> dict[str, list[str]]:
         """Each class is measured by its own probability."""
         return decoder_eval_targets(self.data, self.require_pair())
 

@@ -211,7 +211,7 @@ class Evaluator:
         args = trainer.args
         if training_like_df is not None and neutral_df is not None:
             return DecoderEvalData(training_like=training_like_df, neutral=neutral_df)
-        data = trainer.hook.gradiend_decoder_eval_dataframe(
+        data = trainer.hook.gradiend_create_decoder_eval_data(
             trainer=trainer,
             max_size_training_like=max_size_training_like or args.decoder_eval_max_size_training_like,
             max_size_neutral=max_size_neutral or args.decoder_eval_max_size_neutral,

@@ -245,7 +245,7 @@ class ModelWithGradiend:
 
 def load_recorded_base_model(directory: Path, config: Mapping[str, Any]) -> nn.Module:
     """The base model a checkpoint names, loaded by the modality plugin recorded in its metadata."""
-    from gradiend.plugins.registry import get_registry
+    from gradiend.hooks.registry import get_registry
 
     base_id = str(config["base_model_id"])
     modality = (config.get("metadata") or {}).get("modality")
@@ -254,7 +254,7 @@ def load_recorded_base_model(directory: Path, config: Mapping[str, Any]) -> nn.M
             f"{directory / CONFIG_FILE} records no modality (metadata['modality']), so its base model "
             f"{base_id!r} cannot be loaded here: pass base_model=... to from_pretrained"
         )
-    trainer_cls = get_registry().get(modality).trainer_class()
+    trainer_cls = get_registry().trainer_class(modality)
     loader = getattr(trainer_cls, "load_checkpoint_base_model", None)
     if loader is None:
         raise CheckpointError(f"modality {modality!r} cannot load base models alone: pass base_model=...")

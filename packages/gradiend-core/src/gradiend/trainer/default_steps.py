@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
 
 class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
-    """Implements ``create_gradient_training_dataset`` and ``_analyze_encoder`` for every modality."""
+    """Implements ``create_gradient_training_dataset`` and ``analyze_encoder`` for every modality."""
 
     _active_executor: Executor | None = None
 
     @property
     def active_executor(self) -> Executor | None:
-        """The executor that ``_analyze_encoder`` shards its gradients on (``None``: here, row by row)."""
+        """The executor that ``analyze_encoder`` shards its gradients on (``None``: here, row by row)."""
         return self._active_executor
 
     def progress_bars(self) -> bool:
@@ -68,7 +68,7 @@ class CoreDefinitionSteps(FeatureLearningDefinition, ABC):
             seed=seed,
         )
 
-    def _analyze_encoder(
+    def analyze_encoder(
         self,
         model_with_gradiend: ModelWithGradiend,
         split: str = "test",

@@ -21,7 +21,7 @@ from gradiend.model.param_map import ParamMap
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
 from gradiend.trainer.default_steps import CoreDefinitionSteps
-from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, check_hook_plugin, create_hook_relay
+from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, create_hook_relay
 from gradiend.trainer.plotting_mixin import PlottingMixin
 from gradiend.trainer.published_api import PublishedApiMixin
 from gradiend.trainer.seed_report_mixin import SeedReportMixin
@@ -137,9 +137,9 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
     @classmethod
     def for_modality(cls, name: str, **kwargs: Any) -> Trainer:
         """The trainer of an installed modality plugin, e.g. ``Trainer.for_modality("text", model=...)``."""
-        from gradiend.plugins.registry import get_registry
+        from gradiend.hooks.registry import get_registry
 
-        trainer_cls = get_registry().get(name).trainer_class()
+        trainer_cls = get_registry().trainer_class(name)
         if not issubclass(trainer_cls, Trainer):
             raise TypeError(f"modality {name!r} registered {trainer_cls!r}, which is not a gradiend Trainer")
         return trainer_cls(**kwargs)
@@ -152,10 +152,14 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         return self._hook_manager.hook
 
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Override or wrap definition steps of this trainer with a plugin object's ``gradiend_*`` hooks."""
-        check_hook_plugin(plugin)
+        """Override or wrap definition steps of this trainer with a plugin object's ``gradiend_*`` hooks.
+
+        Raises:
+            ValueError: the object implements no ``gradiend_*`` hook.
+            pluggy.PluginValidationError: it implements a hook that is not a definition step (a typo, or
+                ``gradiend_register_modalities``, which belongs on the process-wide manager).
+        """
         self._hook_manager.register(plugin, name=name)
-        self._hook_manager.check_pending()
 
     def unregister_plugin(self, plugin: object) -> None:
         """Remove a plugin registered with :meth:`register_plugin`."""

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gradiend.arguments import TrainingArguments
-from gradiend.report.demo import DEMO_REPORT_NAME, print_summary
-from gradiend.utils.atomic import atomic_write_json
+from gradiend.plugins import DEMO_REPORT_NAME, atomic_write_json, print_summary
 from gradiend_toy.trainer import ToyTrainer
 
 

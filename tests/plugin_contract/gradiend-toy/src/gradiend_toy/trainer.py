@@ -13,9 +13,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from gradiend.arguments import TrainingArguments
-from gradiend.definition import BaseModelScores, DecoderEvalData, PairedLoss
-from gradiend.trainer import Trainer
-from gradiend.utils.atomic import atomic_directory
+from gradiend.plugins import BaseModelScores, DecoderEvalData, PairedLoss, Trainer, atomic_directory
 from gradiend_toy.data import ToyData, make_toy_data, rows_frame
 from gradiend_toy.model import ToyMLP, train_toy_mlp
 
@@ -66,7 +64,7 @@ class ToyTrainer(Trainer):
 
     def data_fingerprint(self) -> str:
         """Digest of the features, labels and splits."""
-        from gradiend.caching import stable_hash, tensor_digest
+        from gradiend.plugins import stable_hash, tensor_digest
 
         return stable_hash([tensor_digest([self.data.features, self.data.labels]), list(self.data.splits)])
 
@@ -122,7 +120,7 @@ class ToyTrainer(Trainer):
 
     # --- decoder evaluation ----------------------------------------------------------------------------
 
-    def _get_decoder_eval_dataframe(
+    def create_decoder_eval_data(
         self, max_size_training_like: int | None = None, max_size_neutral: int | None = None
     ) -> DecoderEvalData:
         """Test rows of the pair (training-like) and of the other classes (neutral)."""
@@ -133,7 +131,7 @@ class ToyTrainer(Trainer):
             training_like=self.create_training_data("test", max_size_training_like), neutral=neutral
         )
 
-    def _get_decoder_eval_targets(self) -> dict[str, list[str]]:
+    def decoder_eval_targets(self) -> dict[str, list[str]]:
         """Each class is measured by its own probability."""
         return {name: [name] for name in self.require_pair()}
 

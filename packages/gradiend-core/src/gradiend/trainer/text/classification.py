@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradiend.plugins.published_paths import resolve_text_export
+from gradiend.hooks.published_paths import resolve_text_export
 
 _NAMES = ("TextClassificationTrainer", "TextClassificationConfig")
 

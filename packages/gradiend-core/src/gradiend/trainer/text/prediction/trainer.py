@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradiend.hooks.published_paths import resolve_text_export
+
 _NAMES = ("TextPredictionTrainer", "TextPredictionDataCreator", "TextFilterConfig")
 
 
 def __getattr__(name: str) -> Any:
     """Resolve the text modality's public names through the installed plugin."""
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from gradiend.plugins.registry import get_registry
-
-    registry = get_registry()
-    if name not in registry.export_names():
-        raise ImportError(
-            f"{name} comes from the text modality plugin, which is not installed: pip install gradiend-text "
-            "(from this repository: pip install -e packages/gradiend-text)"
-        )
-    return registry.resolve_export(name)
+    return resolve_text_export(__name__, _NAMES, name)
 
 
 __all__ = list(_NAMES)
