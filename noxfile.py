@@ -205,6 +205,7 @@ def lint(session: nox.Session) -> None:
     session.run(str(VENV_BIN / "lint-imports"), "--no-cache", external=True)
     session.run(python, "tools/check_import_cycles.py", "gradiend", external=True)
     session.run(python, "tools/layers.py", "--check", external=True)
+    session.run(python, "tools/init_stub.py", "--check", external=True)
 
 
 @nox.session(venv_backend="none")

@@ -216,3 +216,10 @@ def test_lint_session_runs_the_import_contracts():
     assert "lint-imports" in lint_body and "check_import_cycles.py" in lint_body
     contract = (ROOT / ".importlinter").read_text(encoding="utf-8")
     assert "type = layers" in contract and "gradiend.trainer.trainer" in contract
+
+
+def test_package_stub_gives_the_lazy_names_their_types():
+    """gradiend/__init__.pyi is what tools/init_stub.py generates from _EXPORTS (types for lazy names)."""
+    command = [sys.executable, str(ROOT / "tools" / "init_stub.py"), "--check"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
