@@ -18,8 +18,8 @@ from gradiend.comparison.common import as_named_models
 from gradiend.comparison.cross_encoding import compute_cross_encoding_matrix
 from gradiend.comparison.similarity import compute_similarity_matrix
 from gradiend.comparison.topk import compute_topk_sets, venn_regions
-from gradiend.plotting.heatmap import plot_comparison_heatmap, save_figure
-from gradiend.plotting.output import new_figure
+from gradiend.plotting.heatmap import plot_comparison_heatmap
+from gradiend.plotting.output import new_figure, save_figure
 from gradiend.plotting.style import SERIES_COLORS, style_context
 
 

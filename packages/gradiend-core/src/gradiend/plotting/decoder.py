@@ -13,25 +13,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from gradiend.evaluation.decoder_grid import BASE_ID, DecoderGrid
-from gradiend.plotting.output import finish_figure, new_figure
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.output import new_figure
+from gradiend.plotting.paths import PLOT_NAMES
 from gradiend.plotting.style import (
-    DEFAULT_DPI,
     FIGURE_WIDTH,
     HIGHLIGHT_COLOR,
     REFERENCE_COLOR,
     class_colors,
     style_context,
 )
-
-if TYPE_CHECKING:
-    from gradiend.plotting.protocol import PlottableTrainer
 
 
 @dataclass(frozen=True)
@@ -73,6 +69,15 @@ def decoder_targets(results: Mapping[str, Any], pair: Sequence[str]) -> list[Dec
             continue
         targets.append(DecoderTarget(key, name, other[name] if strengthen else name, entry))
     return targets or [DecoderTarget(c, c, other[c], None) for c in (first, second)]
+
+
+def decoder_grid_name(results: Mapping[str, Any]) -> str:
+    """The figure's file name: ``decoder_grid``, or ``decoder_grid_weaken`` when all entries weaken."""
+    name = PLOT_NAMES["decoder_grid"]
+    keys = [k for k, v in results.items() if isinstance(v, Mapping) and "strengthen" in v]
+    if keys and not any(results[k]["strengthen"] for k in keys):
+        name += "_weaken"
+    return name
 
 
 def decoder_grid_figure(
@@ -229,52 +234,4 @@ def _utility_panel(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
-def plot_decoder_grid(
-    trainer: PlottableTrainer,
-    grid: DecoderGrid | Sequence[Mapping[str, Any]] | None = None,
-    results: Mapping[str, Any] | None = None,
-    *,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-) -> str:
-    """Plot a decoder grid and its selection; returns the PNG path.
-
-    Args:
-        trainer: the trainer (pair, utility ratio, experiment directory).
-        grid: the evaluated grid (default: ``results["grid"]``).
-        results: ``evaluate_decoder()`` results (default: ``trainer.evaluate_decoder()``, cached if enabled).
-        output: PNG path (default ``<experiment_dir>/plots/decoder_grid.png``, ``decoder_grid_weaken.png``
-            when the results hold only weakening entries).
-        show: True displays the figure; None/False only save it.
-        title: figure title.
-        figsize: figure size in inches.
-        dpi: resolution (>= 150).
-    """
-    if results is None:
-        results = trainer.evaluate_decoder()
-    if grid is None:
-        if "grid" not in results:
-            raise ValueError("results hold no 'grid': pass grid= or the full evaluate_decoder() results")
-        grid = results["grid"]
-    records = grid_records(grid)
-    name = PLOT_NAMES["decoder_grid"]
-    keys = [k for k, v in results.items() if isinstance(v, Mapping) and "strengthen" in v]
-    if keys and not any(results[k]["strengthen"] for k in keys):
-        name += "_weaken"
-    path = resolve_output(name, output=output, experiment_dir=trainer.experiment_dir)
-    figure = decoder_grid_figure(
-        records,
-        results,
-        trainer.require_pair(),
-        utility_ratio=trainer.args.decoder_eval_utility_ratio,
-        title=title,
-        figsize=figsize,
-        show=show,
-    )
-    return finish_figure(figure, path, dpi=dpi, show=show)
-
-
-__all__ = ["DecoderTarget", "decoder_grid_figure", "decoder_targets", "grid_records", "plot_decoder_grid"]
+__all__ = ["DecoderTarget", "decoder_grid_figure", "decoder_grid_name", "decoder_targets", "grid_records"]
