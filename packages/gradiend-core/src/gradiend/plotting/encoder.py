@@ -18,7 +18,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from gradiend.evaluation.encoder_metrics import encoded_matrix, is_neutral_type
 from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import (
     FIGURE_WIDTH,
@@ -29,6 +28,7 @@ from gradiend.plotting.style import (
     style_context,
 )
 from gradiend.plotting.training import BOUNDARY
+from gradiend.utils.result_records import checked_encoder_frame, encoded_matrix, is_neutral_type
 
 NEUTRAL_GROUP = "neutral"
 """Name of the merged neutral group."""
@@ -55,13 +55,7 @@ def encoder_groups(
     frame: pd.DataFrame, pair: Sequence[str] | None, *, target_and_neutral_only: bool = False
 ) -> list[EncoderGroup]:
     """Split encoder rows into the plotted groups (see the module docstring for the order and colours)."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"encoder_df must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in ENCODER_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"encoder_df lacks the column(s) {missing}; it needs {list(ENCODER_COLUMNS)}")
-    if frame.empty:
-        raise ValueError("encoder_df is empty: there are no encoded rows to plot")
+    checked_encoder_frame(frame, ENCODER_COLUMNS, "plot")
     h = encoded_matrix(frame["encoded"])[:, 0]
     classes = frame["feature_class"].astype(str).to_numpy()
     neutral = frame["type"].map(is_neutral_type).to_numpy(dtype=bool)

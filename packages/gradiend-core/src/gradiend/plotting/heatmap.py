@@ -27,7 +27,6 @@ AUTO_ANNOT_MAX = 12
 """``annot="auto"`` writes cell values up to this many columns."""
 
 
-
 def as_payload(data: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any]:
     """A comparison payload from a payload or a DataFrame (index: row ids, columns: column ids)."""
     if isinstance(data, pd.DataFrame):

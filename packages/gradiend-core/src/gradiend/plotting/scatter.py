@@ -32,7 +32,6 @@ HOVER_MAX_CHARS = 300
 """Longer descriptions are shortened to this many characters."""
 
 
-
 def hover_text(description: str) -> str:
     """A description as safe plotly hover text: shortened, HTML-escaped, wrapped with ``<br>``."""
     text = " ".join(str(description).split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -142,13 +142,13 @@ class PlottingMixin:
         self: PlotHost,
         encoder_df: pd.DataFrame | None = None,
         *,
-        output: str | None = None,
+        height: int = 520,
+        max_points: int | None = None,
         show: bool | None = None,
         title: str | None = None,
-        target_and_neutral_only: bool = False,
-        max_points: int | None = None,
-        height: int = 520,
         split: str = "test",
+        output: str | None = None,
+        target_and_neutral_only: bool = False,
         max_size: int | None = None,
         **encode_kwargs: Any,
     ) -> str:
@@ -273,10 +273,9 @@ class PlottingMixin:
         directory = summary_directory(self.experiment_dir, output)
         target = report_target(directory, output)
         timings: dict[str, float] = {}
-        results = {
-            "encoder": _encoder_entry(self, encoder_results, evaluate, split, max_size, timings),
-            "decoder": _decoder_entry(self, decoder_results, evaluate, timings),
-        }
+        results = _report_results(
+            self, (encoder_results, decoder_results), evaluate, split, max_size, timings
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         sections = checked_sections(self.report_sections(self.get_model(), str(target.parent)), target.parent)
@@ -349,40 +348,49 @@ def _absolute(model_path: str) -> str:
     return str(path.resolve()) if path.exists() else model_path
 
 
-def _encoder_entry(
-    trainer: PlotHost,
+def _evaluated(
     results: dict[str, Any] | None,
+    needed: str,
+    evaluate: Callable[[], dict[str, Any]] | None,
+    timings: dict[str, float],
+    timing: str,
+) -> dict[str, Any] | None:
+    """``results`` if they hold ``needed``, else ``evaluate()`` timed into ``timings[timing]``, else None."""
+    if results is not None and needed in results:
+        return results
+    if evaluate is None:
+        return None
+    start = time.perf_counter()
+    evaluated = evaluate()
+    timings[timing] = round(time.perf_counter() - start, 4)
+    return evaluated
+
+
+def _report_results(
+    trainer: PlotHost,
+    given: tuple[dict[str, Any] | None, dict[str, Any] | None],
     evaluate: bool,
     split: str,
     max_size: int | None,
     timings: dict[str, float],
-) -> dict[str, Any] | None:
-    """The report's encoder entry: of ``results``, else evaluated (unless ``evaluate`` is False)."""
-    from gradiend.report.summary import encoder_summary
+) -> dict[str, dict[str, Any] | None]:
+    """The report's encoder and decoder entries: of the given results, else evaluated (if ``evaluate``)."""
+    from gradiend.report.summary import decoder_summary, encoder_summary
 
-    if results is None or "encoder_df" not in results:
-        if not evaluate:
-            return None
-        start = time.perf_counter()
-        results = trainer.evaluate_encoder(split=split, max_size=max_size, return_df=True)
-        timings["encoder_evaluation"] = round(time.perf_counter() - start, 4)
-    frame = results["encoder_df"]
-    return encoder_summary(results, frame, trainer.describe_rows(frame), split)
+    def encode() -> dict[str, Any]:
+        return trainer.evaluate_encoder(split=split, max_size=max_size, return_df=True)
 
-
-def _decoder_entry(
-    trainer: PlotHost, results: dict[str, Any] | None, evaluate: bool, timings: dict[str, float]
-) -> dict[str, Any] | None:
-    """The report's decoder entry: of ``results``, else evaluated (unless ``evaluate`` is False)."""
-    from gradiend.report.summary import decoder_summary
-
-    if results is None or "grid" not in results:
-        if not evaluate:
-            return None
-        start = time.perf_counter()
-        results = trainer.evaluate_decoder()
-        timings["decoder_evaluation"] = round(time.perf_counter() - start, 4)
-    return decoder_summary(results, trainer.args.decoder_eval_utility_ratio)
+    encoder = _evaluated(given[0], "encoder_df", encode if evaluate else None, timings, "encoder_evaluation")
+    decoder = _evaluated(
+        given[1], "grid", trainer.evaluate_decoder if evaluate else None, timings, "decoder_evaluation"
+    )
+    entries: dict[str, dict[str, Any] | None] = {"encoder": None, "decoder": None}
+    if encoder is not None:
+        frame = encoder["encoder_df"]
+        entries["encoder"] = encoder_summary(encoder, frame, trainer.describe_rows(frame), split)
+    if decoder is not None:
+        entries["decoder"] = decoder_summary(decoder, trainer.args.decoder_eval_utility_ratio)
+    return entries
 
 
 __all__ = ["PlotHost", "PlottingMixin", "default_dpi"]
