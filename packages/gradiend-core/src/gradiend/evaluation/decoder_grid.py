@@ -23,6 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gradiend.definition import BaseModelScores
+from gradiend.utils.result_records import BASE_ID
 
 if TYPE_CHECKING:
     from gradiend.model.with_gradiend import ModelWithGradiend
@@ -31,9 +32,6 @@ logger = logging.getLogger(__name__)
 
 ScoreFn = Callable[[nn.Module], BaseModelScores]
 """Scores one (possibly rewritten) base model."""
-
-BASE_ID = "base"
-"""The ``id`` of the unchanged base model in grid records."""
 
 
 @dataclass

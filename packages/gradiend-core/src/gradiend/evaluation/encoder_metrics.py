@@ -8,7 +8,6 @@ type (``"training"`` or a type starting with ``"neutral"``).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gradiend.definition import ENCODER_DATA_COLUMNS
+from gradiend.utils.result_records import checked_encoder_frame, encoded_matrix, is_neutral_type
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +49,6 @@ def pearson(x: Any, y: Any) -> float:
         logger.warning("Pearson correlation of a constant input is undefined; reporting 0.0")
         return 0.0
     return float(np.clip(float(da @ db) / denominator, -1.0, 1.0))
-
-
-def encoded_matrix(encoded: pd.Series) -> np.ndarray:
-    """The ``encoded`` column as a float matrix of shape ``(rows, latent_dim)``.
-
-    Cells may be floats, lists/arrays (latent_dim > 1) or JSON strings of either (cached CSV files).
-    """
-    cells = [json.loads(v) if isinstance(v, str) else v for v in encoded.tolist()]
-    rows = [np.atleast_1d(np.asarray(v, dtype=np.float64)).ravel() for v in cells]
-    widths = {r.size for r in rows}
-    if len(widths) != 1:
-        raise ValueError(f"encoded cells must all have the same length, got lengths {sorted(widths)}")
-    return np.stack(rows)
-
-
-def is_neutral_type(row_type: Any) -> bool:
-    """Whether a ``type`` value marks a neutral row (``"neutral"``, ``"neutral_dataset"``, ...)."""
-    return str(row_type).lower().startswith("neutral")
 
 
 def compute_encoder_metrics(encoder_df: pd.DataFrame, pair: tuple[str, str]) -> dict[str, Any]:
@@ -174,14 +156,8 @@ def validate_pair(pair: tuple[str, str]) -> tuple[str, str]:
 
 
 def _prepare(encoder_df: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(encoder_df, pd.DataFrame):
-        raise TypeError(f"encoder_df must be a pandas DataFrame, got {type(encoder_df).__name__}")
-    missing = [c for c in ENCODER_DATA_COLUMNS if c not in encoder_df.columns]
-    if missing:
-        raise ValueError(f"encoder_df lacks the column(s) {missing}; it needs {list(ENCODER_DATA_COLUMNS)}")
-    if encoder_df.empty:
-        raise ValueError("encoder_df is empty: there are no encoded rows to compute metrics from")
-    return encoder_df.reset_index(drop=True)
+    frame = checked_encoder_frame(encoder_df, ENCODER_DATA_COLUMNS, "compute metrics from")
+    return frame.reset_index(drop=True)
 
 
 def _group_stat(frame: pd.DataFrame, by: str, stat: str) -> dict[str, float]:

@@ -118,9 +118,7 @@ class Evaluator:
         if return_df:
             metrics["encoder_df"] = frame
         if plot:
-            from gradiend.plotting.encoder import plot_encoder_distributions
-
-            metrics["plot_path"] = plot_encoder_distributions(trainer, frame, **(plot_kwargs or {}))
+            metrics["plot_path"] = trainer.plot_encoder_distributions(frame, **(plot_kwargs or {}))
         return metrics
 
     def _encode(
@@ -316,9 +314,7 @@ class Evaluator:
 
         note_decoder_selection(trainer.model_path, results)
         if plot:
-            from gradiend.plotting.decoder import plot_decoder_grid
-
-            results["plot_path"] = plot_decoder_grid(trainer, grid, results, show=show)
+            results["plot_path"] = trainer.plot_decoder_grid(results, grid=grid, show=show)
         return results
 
     def _grid(

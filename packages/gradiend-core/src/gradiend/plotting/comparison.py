@@ -7,6 +7,7 @@ listed are passed on to that function (ordering, labels, colours, highlighting, 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,36 +19,27 @@ from gradiend.comparison.common import as_named_models
 from gradiend.comparison.cross_encoding import compute_cross_encoding_matrix
 from gradiend.comparison.similarity import compute_similarity_matrix
 from gradiend.comparison.topk import compute_topk_sets, venn_regions
-from gradiend.plotting.heatmap import plot_comparison_heatmap, save_figure
-from gradiend.plotting.output import new_figure
+from gradiend.plotting.heatmap import plot_comparison_heatmap
+from gradiend.plotting.output import new_figure, save_figure
 from gradiend.plotting.style import SERIES_COLORS, style_context
 
+SIMILARITY_ARGUMENTS: frozenset[str] = frozenset(inspect.signature(compute_similarity_matrix).parameters) - {
+    "models"
+}
+"""The keywords of :func:`plot_similarity_heatmap` that go to ``compute_similarity_matrix``."""
 
-def plot_similarity_heatmap(
-    models: Mapping[str, Any] | Sequence[Any],
-    *,
-    measure: str = "cosine",
-    part: str | None = None,
-    topk: int | float | None = None,
-    value: str = "intersection_frac",
-    seed_aggregate: str = "mean",
-    dispersion: str = "none",
-    seed_pairing_mode: str = "matched",
-    **heatmap_kwargs: Any,
-) -> Any:
-    """Compute :func:`~gradiend.comparison.compute_similarity_matrix` and draw it (see its arguments)."""
-    data = compute_similarity_matrix(
-        models,
-        measure=measure,
-        part=part,
-        topk=topk,
-        value=value,
-        seed_aggregate=seed_aggregate,
-        dispersion=dispersion,
-        seed_pairing_mode=seed_pairing_mode,
-    )
-    heatmap_kwargs.setdefault("cbar_label", f"{data['measure']} ({data['part']})")
-    return plot_comparison_heatmap(data, **heatmap_kwargs)
+
+def plot_similarity_heatmap(models: Mapping[str, Any] | Sequence[Any], **kwargs: Any) -> Any:
+    """Compute :func:`~gradiend.comparison.compute_similarity_matrix` and draw it as a heatmap.
+
+    Keywords of ``compute_similarity_matrix`` (:data:`SIMILARITY_ARGUMENTS`: ``measure``, ``part``,
+    ``topk``, ``value``, ``seed_aggregate``, ``dispersion``, ``seed_pairing_mode``) choose the
+    similarity; every other keyword goes to :func:`~gradiend.plotting.heatmap.plot_comparison_heatmap`.
+    """
+    similarity = {key: kwargs.pop(key) for key in list(kwargs) if key in SIMILARITY_ARGUMENTS}
+    data = compute_similarity_matrix(models, **similarity)
+    kwargs.setdefault("cbar_label", f"{data['measure']} ({data['part']})")
+    return plot_comparison_heatmap(data, **kwargs)
 
 
 def plot_topk_overlap_heatmap(
@@ -191,16 +183,12 @@ def plot_topk_overlap(
 ) -> Any:
     """A Venn diagram for 2-3 GRADIENDs, a top-k overlap heatmap for more."""
     named = as_named_models(models)
-    if len(named) in _CENTRES:
-        return plot_topk_overlap_venn(
-            named, topk=topk, part=part, output_path=output_path, show=show, **kwargs
-        )
-    return plot_topk_overlap_heatmap(
-        named, topk=topk, part=part, output_path=output_path, show=show, **kwargs
-    )
+    draw = plot_topk_overlap_venn if len(named) in _CENTRES else plot_topk_overlap_heatmap
+    return draw(named, topk=topk, part=part, output_path=output_path, show=show, **kwargs)
 
 
 __all__ = [
+    "SIMILARITY_ARGUMENTS",
     "plot_cross_encoding_heatmap",
     "plot_similarity_heatmap",
     "plot_topk_overlap",

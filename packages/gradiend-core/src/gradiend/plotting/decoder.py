@@ -13,25 +13,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gradiend.evaluation.decoder_grid import BASE_ID, DecoderGrid
-from gradiend.plotting.output import finish_figure, new_figure
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.output import new_figure
+from gradiend.plotting.paths import PLOT_NAMES
 from gradiend.plotting.style import (
-    DEFAULT_DPI,
     FIGURE_WIDTH,
     HIGHLIGHT_COLOR,
     REFERENCE_COLOR,
     class_colors,
     style_context,
 )
-
-if TYPE_CHECKING:
-    from gradiend.plotting.protocol import PlottableTrainer
+from gradiend.utils.result_records import BASE_ID
 
 
 @dataclass(frozen=True)
@@ -49,9 +45,9 @@ class DecoderTarget:
         return f"prob__{self.on_class}__{self.target}"
 
 
-def grid_records(grid: DecoderGrid | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Flat grid records (the base model first) from a DecoderGrid or from ``results["grid"]``."""
-    records = grid.to_records() if isinstance(grid, DecoderGrid) else [dict(r) for r in grid]
+def grid_records(grid: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Flat grid records (``DecoderGrid.to_records()`` or ``results["grid"]``), checked for a base record."""
+    records = [dict(r) for r in grid]
     if not any(r.get("id") == BASE_ID for r in records):
         raise ValueError(f"the decoder grid holds no base-model record (id {BASE_ID!r})")
     if len(records) < 2:
@@ -75,6 +71,15 @@ def decoder_targets(results: Mapping[str, Any], pair: Sequence[str]) -> list[Dec
     return targets or [DecoderTarget(c, c, other[c], None) for c in (first, second)]
 
 
+def decoder_grid_name(results: Mapping[str, Any]) -> str:
+    """The figure's file name: ``decoder_grid``, or ``decoder_grid_weaken`` when all entries weaken."""
+    name = PLOT_NAMES["decoder_grid"]
+    keys = [k for k, v in results.items() if isinstance(v, Mapping) and "strengthen" in v]
+    if keys and not any(results[k]["strengthen"] for k in keys):
+        name += "_weaken"
+    return name
+
+
 def decoder_grid_figure(
     records: Sequence[Mapping[str, Any]],
     results: Mapping[str, Any],
@@ -94,8 +99,9 @@ def decoder_grid_figure(
         figure = new_figure(figsize or (FIGURE_WIDTH + 2.0, 6.4), show=show)
         top, bottom = figure.subplots(2, 1, sharex=True)
         colors = class_colors(pair, [t.target for t in targets])
-        _probability_panel(top, base, points, targets, colors)
-        _utility_panel(bottom, base, points, targets, colors, utility_ratio)
+        view = GridView(base, points, targets, colors)
+        _probability_panel(top, view)
+        _utility_panel(bottom, view, utility_ratio)
         scale = "log" if all(float(r["learning_rate"]) > 0 for r in points) else "symlog"
         bottom.set_xscale(scale)
         bottom.set_xlabel(f"learning rate lr ({scale} scale)")
@@ -126,14 +132,27 @@ def _series(
     return [lr for lr, _ in chosen], [v for _, v in chosen]
 
 
-def _probability_panel(
-    ax: Axes,
-    base: Mapping[str, Any],
-    points: Sequence[Mapping[str, Any]],
-    targets: Sequence[DecoderTarget],
-    colors: Mapping[str, str],
+def _factor_line(
+    ax: Axes, rates: Sequence[float], values: Sequence[float], style: tuple[str, str], color: str, label: str
 ) -> None:
-    for target in targets:
+    """One feature factor's line over the learning rate, in its (line style, marker)."""
+    linestyle, marker = style
+    ax.plot(rates, values, marker=marker, markersize=3.5, color=color, linestyle=linestyle, label=label)
+
+
+@dataclass(frozen=True)
+class GridView:
+    """What both panels draw: the base record, the rewritten points, the targets and their colours."""
+
+    base: Mapping[str, Any]
+    points: Sequence[Mapping[str, Any]]
+    targets: Sequence[DecoderTarget]
+    colors: Mapping[str, str]
+
+
+def _probability_panel(ax: Axes, view: GridView) -> None:
+    base, points, colors = view.base, view.points, view.colors
+    for target in view.targets:
         if target.column not in base:
             raise ValueError(f"the decoder grid lacks the column {target.column!r} needed for {target.key!r}")
         base_value = float(base[target.column])
@@ -143,16 +162,9 @@ def _probability_panel(
             factors = [f for f in factors if f * selected > 0] or factors
         for factor in factors:
             rates, values = _series(points, factor, target.column)
-            linestyle, marker = _factor_styles(points)[factor]
-            ax.plot(
-                rates,
-                [100.0 * (v - base_value) for v in values],
-                marker=marker,
-                markersize=3.5,
-                color=colors[target.target],
-                linestyle=linestyle,
-                label=f"P({target.target}) on {target.on_class} rows, f = {factor:+g}",
-            )
+            label = f"P({target.target}) on {target.on_class} rows, f = {factor:+g}"
+            changes = [100.0 * (v - base_value) for v in values]
+            _factor_line(ax, rates, changes, _factor_styles(points)[factor], colors[target.target], label)
         if target.entry is not None:
             change = 100.0 * (_entry_probability(target, points) - base_value)
             _mark(ax, float(target.entry["learning_rate"]), change, target, colors[target.target])
@@ -187,28 +199,14 @@ def _mark(ax: Axes, x: float, y: float, target: DecoderTarget, color: str) -> No
     )
 
 
-def _utility_panel(
-    ax: Axes,
-    base: Mapping[str, Any],
-    points: Sequence[Mapping[str, Any]],
-    targets: Sequence[DecoderTarget],
-    colors: Mapping[str, str],
-    utility_ratio: float,
-) -> None:
+def _utility_panel(ax: Axes, view: GridView, utility_ratio: float) -> None:
+    base, points, colors = view.base, view.points, view.colors
     base_lms = float(base["lms"])
     scale = 100.0 / base_lms if base_lms > 0 else 100.0
     unit = "% of base model" if base_lms > 0 else "absolute x 100"
-    for factor, (linestyle, marker) in _factor_styles(points).items():
+    for factor, style in _factor_styles(points).items():
         rates, values = _series(points, factor, "lms")
-        ax.plot(
-            rates,
-            [scale * v for v in values],
-            marker=marker,
-            markersize=3.5,
-            color=FACTOR_COLOR,
-            linestyle=linestyle,
-            label=f"f = {factor:+g}",
-        )
+        _factor_line(ax, rates, [scale * v for v in values], style, FACTOR_COLOR, f"f = {factor:+g}")
     ax.axhline(
         100.0 if base_lms > 0 else scale * base_lms, color=REFERENCE_COLOR, linewidth=0.8, label="base model"
     )
@@ -220,7 +218,7 @@ def _utility_panel(
             linewidth=1.2,
             label=f"threshold ({utility_ratio:g} x base)",
         )
-    for target in targets:
+    for target in view.targets:
         if target.entry is not None:
             y = scale * float(target.entry["lms"])
             _mark(ax, float(target.entry["learning_rate"]), y, target, colors[target.target])
@@ -229,52 +227,11 @@ def _utility_panel(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
-def plot_decoder_grid(
-    trainer: PlottableTrainer,
-    grid: DecoderGrid | Sequence[Mapping[str, Any]] | None = None,
-    results: Mapping[str, Any] | None = None,
-    *,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-) -> str:
-    """Plot a decoder grid and its selection; returns the PNG path.
-
-    Args:
-        trainer: the trainer (pair, utility ratio, experiment directory).
-        grid: the evaluated grid (default: ``results["grid"]``).
-        results: ``evaluate_decoder()`` results (default: ``trainer.evaluate_decoder()``, cached if enabled).
-        output: PNG path (default ``<experiment_dir>/plots/decoder_grid.png``, ``decoder_grid_weaken.png``
-            when the results hold only weakening entries).
-        show: True displays the figure; None/False only save it.
-        title: figure title.
-        figsize: figure size in inches.
-        dpi: resolution (>= 150).
-    """
-    if results is None:
-        results = trainer.evaluate_decoder()
-    if grid is None:
-        if "grid" not in results:
-            raise ValueError("results hold no 'grid': pass grid= or the full evaluate_decoder() results")
-        grid = results["grid"]
-    records = grid_records(grid)
-    name = PLOT_NAMES["decoder_grid"]
-    keys = [k for k, v in results.items() if isinstance(v, Mapping) and "strengthen" in v]
-    if keys and not any(results[k]["strengthen"] for k in keys):
-        name += "_weaken"
-    path = resolve_output(name, output=output, experiment_dir=trainer.experiment_dir)
-    figure = decoder_grid_figure(
-        records,
-        results,
-        trainer.require_pair(),
-        utility_ratio=trainer.args.decoder_eval_utility_ratio,
-        title=title,
-        figsize=figsize,
-        show=show,
-    )
-    return finish_figure(figure, path, dpi=dpi, show=show)
-
-
-__all__ = ["DecoderTarget", "decoder_grid_figure", "decoder_targets", "grid_records", "plot_decoder_grid"]
+__all__ = [
+    "DecoderTarget",
+    "GridView",
+    "decoder_grid_figure",
+    "decoder_grid_name",
+    "decoder_targets",
+    "grid_records",
+]

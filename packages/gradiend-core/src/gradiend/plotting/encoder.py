@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from gradiend.evaluation.encoder_metrics import encoded_matrix, is_neutral_type
-from gradiend.plotting.output import finish_figure, new_figure
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import (
-    DEFAULT_DPI,
     FIGURE_WIDTH,
     HIGHLIGHT_COLOR,
     NEUTRAL_COLOR,
@@ -31,9 +28,7 @@ from gradiend.plotting.style import (
     style_context,
 )
 from gradiend.plotting.training import BOUNDARY
-
-if TYPE_CHECKING:
-    from gradiend.plotting.protocol import PlottableTrainer
+from gradiend.utils.result_records import checked_encoder_frame, encoded_matrix, is_neutral_type
 
 NEUTRAL_GROUP = "neutral"
 """Name of the merged neutral group."""
@@ -60,13 +55,7 @@ def encoder_groups(
     frame: pd.DataFrame, pair: Sequence[str] | None, *, target_and_neutral_only: bool = False
 ) -> list[EncoderGroup]:
     """Split encoder rows into the plotted groups (see the module docstring for the order and colours)."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"encoder_df must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in ENCODER_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"encoder_df lacks the column(s) {missing}; it needs {list(ENCODER_COLUMNS)}")
-    if frame.empty:
-        raise ValueError("encoder_df is empty: there are no encoded rows to plot")
+    checked_encoder_frame(frame, ENCODER_COLUMNS, "plot")
     h = encoded_matrix(frame["encoded"])[:, 0]
     classes = frame["feature_class"].astype(str).to_numpy()
     neutral = frame["type"].map(is_neutral_type).to_numpy(dtype=bool)
@@ -173,79 +162,12 @@ def _draw_group(ax: Axes, position: int, group: EncoderGroup) -> None:
     )
 
 
-def encodings(
-    trainer: PlottableTrainer,
-    encoder_df: pd.DataFrame | None,
-    split: str,
-    max_size: int | None,
-    encode_kwargs: dict[str, Any],
-) -> pd.DataFrame:
-    """``encoder_df``, or the trainer's encodings of ``split`` when it is None."""
-    if encoder_df is None:
-        return trainer.get_encodings(split=split, max_size=max_size, **encode_kwargs)
-    if encode_kwargs:
-        raise TypeError(
-            f"unexpected argument(s) {sorted(encode_kwargs)}: with encoder_df given nothing is encoded, and "
-            "the plot takes output, show, title, target_and_neutral_only, figsize, dpi"
-        )
-    return encoder_df
-
-
-def plot_encoder_distributions(
-    trainer: PlottableTrainer,
-    encoder_df: pd.DataFrame | None = None,
-    *,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    target_and_neutral_only: bool = False,
-    figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-    split: str = "test",
-    max_size: int | None = None,
-    **encode_kwargs: Any,
-) -> str:
-    """Plot the encoder distributions of ``encoder_df`` (default: ``trainer.get_encodings(split)``).
-
-    Args:
-        trainer: the trainer (its pair, its experiment directory, its encodings).
-        encoder_df: an encoder DataFrame (``evaluate_encoder(return_df=True)["encoder_df"]``).
-        output: PNG path (default ``<experiment_dir>/plots/encoder_distributions.png``).
-        show: True displays the figure; None/False only save it.
-        title: figure title (default names the pair).
-        target_and_neutral_only: only the pair's classes and one merged neutral group.
-        figsize: figure size in inches.
-        dpi: resolution (>= 150).
-        split: split encoded when ``encoder_df`` is None.
-        max_size: rows per class encoded when ``encoder_df`` is None.
-        **encode_kwargs: further arguments of ``trainer.get_encodings``.
-
-    Returns:
-        The path of the saved PNG.
-    """
-    frame = encodings(trainer, encoder_df, split, max_size, encode_kwargs)
-    path = resolve_output(
-        PLOT_NAMES["encoder_distributions"], output=output, experiment_dir=trainer.experiment_dir
-    )
-    figure = encoder_distributions_figure(
-        frame,
-        trainer.require_pair(),
-        target_and_neutral_only=target_and_neutral_only,
-        title=title,
-        figsize=figsize,
-        show=show,
-    )
-    return finish_figure(figure, path, dpi=dpi, show=show)
-
-
 __all__ = [
     "MAX_POINTS_PER_GROUP",
     "NEUTRAL_GROUP",
     "EncoderGroup",
     "encoder_distributions_figure",
     "encoder_groups",
-    "encodings",
     "group_label",
     "jitter",
-    "plot_encoder_distributions",
 ]

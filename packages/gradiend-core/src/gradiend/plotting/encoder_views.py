@@ -13,10 +13,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from gradiend.plotting.heatmap import save_figure
-from gradiend.plotting.output import new_figure
+from gradiend.plotting.output import new_figure, save_figure
 from gradiend.plotting.style import NEUTRAL_COLOR, SERIES_COLORS, plotly_layout, style_context
-from gradiend.utils.atomic import atomic_write_text
 
 TARGET_COLUMNS: tuple[str, ...] = ("source_token", "factual_token", "factual", "target_token")
 CLASS_COLUMNS: tuple[str, ...] = ("source_id", "feature_class")
@@ -217,12 +215,9 @@ def _by_target_html(
     figure.update_xaxes(categoryorder="array", categoryarray=order)
     if output is None:
         return None
-    path = Path(output)
-    if path.suffix.lower() != ".html":
+    if Path(output).suffix.lower() != ".html":
         raise ValueError(f"an interactive plot is written as .html, got {str(output)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, str(figure.to_html(full_html=True, include_plotlyjs=True)))
-    return str(path)
+    return save_figure(figure, output)
 
 
 def outlier_mask(values: pd.Series, k: float = 1.5) -> pd.Series:

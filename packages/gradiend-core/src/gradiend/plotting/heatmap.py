@@ -20,15 +20,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from gradiend.comparison.common import comparison_to_frame
-from gradiend.plotting.output import finish_figure, new_figure
+from gradiend.plotting.output import SUFFIXES, new_figure, save_figure
 from gradiend.plotting.style import HIGHLIGHT_COLOR, plotly_layout, style_context
-from gradiend.utils.atomic import atomic_write_bytes, atomic_write_text
 
 AUTO_ANNOT_MAX = 12
 """``annot="auto"`` writes cell values up to this many columns."""
-
-SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg", ".html")
-"""File types a heatmap is written as (``.html`` is the interactive plotly version)."""
 
 
 def as_payload(data: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any]:
@@ -427,22 +423,6 @@ def _row_metric_strip(
     strip.set_yticks([])
 
 
-def save_figure(figure: Figure, path: Path, show: bool | None = None) -> str:
-    """Save ``figure`` atomically as PNG (at the gradiend resolution), PDF or SVG by ``path``'s suffix."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ValueError(f"output_path must end in one of {list(SUFFIXES)}, got {str(path)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        return finish_figure(figure, path, show=show)
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=suffix[1:])
-    atomic_write_bytes(path, buffer.getvalue())
-    return str(path)
-
-
 def _write_plotly(
     spec: _Spec,
     title: str | None,
@@ -472,9 +452,7 @@ def _write_plotly(
     )
     figure.update_layout(**plotly_layout(title, height=max(360, 40 * rows + 160)))
     figure.update_yaxes(autorange="reversed")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, str(figure.to_html(full_html=True, include_plotlyjs=True)))
-    return str(path)
+    return save_figure(figure, path)
 
 
 __all__ = [

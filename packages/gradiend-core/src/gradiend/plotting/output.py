@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gradiend.plotting.paths import resolve_output
 from gradiend.plotting.style import DEFAULT_DPI
-from gradiend.utils.atomic import atomic_write_bytes
+from gradiend.utils.atomic import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +33,9 @@ NON_INTERACTIVE_BACKENDS: frozenset[str] = frozenset({"agg", "cairo", "pdf", "pg
 
 MIN_DPI = 150
 """Saved figures have at least this resolution."""
+
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+"""plotly.js options of every interactive figure (no links to plotly's web services)."""
 
 
 def new_figure(figsize: tuple[float, float], *, show: bool | None = None) -> Figure:
@@ -72,6 +81,68 @@ def finish_figure(figure: Figure, path: Path, *, dpi: int = DEFAULT_DPI, show: b
     return str(path)
 
 
+def plotly_html(figure: go.Figure, *, div_id: str | None = None, full_html: bool = True) -> str:
+    """HTML of a plotly figure: plotly.js inlined in a full page, or only the div for embedding."""
+    return str(
+        figure.to_html(
+            full_html=full_html,
+            include_plotlyjs=full_html,
+            div_id=div_id,
+            config=PLOTLY_CONFIG,
+        )
+    )
+
+
+SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg", ".html")
+"""File types a figure is saved as: matplotlib figures as PNG, PDF or SVG, plotly figures as HTML."""
+
+
+def save_figure(
+    figure: Figure | go.Figure, path: str | os.PathLike[str], show: bool | None = None, dpi: int = DEFAULT_DPI
+) -> str:
+    """Save ``figure`` atomically at ``path``, by its suffix; ``show=True`` also displays it.
+
+    A matplotlib figure is written as PNG (``figsize * dpi`` pixels), PDF or SVG; a plotly figure as a
+    self-contained HTML file (plotly.js inlined, so it opens offline). Returns the path.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    allowed = SUFFIXES[:3] if isinstance(figure, Figure) else SUFFIXES[3:]
+    if suffix not in allowed:
+        raise ValueError(f"output_path must end in one of {list(allowed)}, got {str(path)!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(figure, Figure):
+        atomic_write_text(target, plotly_html(figure))
+        if show:
+            figure.show(config=PLOTLY_CONFIG)
+        return str(target)
+    if suffix == ".png":
+        return finish_figure(figure, target, dpi=dpi, show=show)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=suffix[1:])
+    atomic_write_bytes(target, buffer.getvalue())
+    return str(target)
+
+
+def save_plot(
+    figure: Figure | go.Figure,
+    name: str,
+    *,
+    output: str | os.PathLike[str] | None = None,
+    experiment_dir: str | os.PathLike[str] | None = None,
+    dpi: int = DEFAULT_DPI,
+    show: bool | None = None,
+) -> str:
+    """Save a figure under its stable ``name`` (see :func:`gradiend.plotting.paths.resolve_output`).
+
+    A matplotlib figure becomes ``<name>.png``, a plotly figure ``<name>.html``; ``output`` is an
+    explicit file of that type or an existing directory. Returns the saved path.
+    """
+    suffix = ".png" if isinstance(figure, Figure) else ".html"
+    path = resolve_output(name, output=output, experiment_dir=experiment_dir, suffix=suffix)
+    return save_figure(figure, path, show=show, dpi=dpi)
+
+
 def _show(figure: Figure, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -87,4 +158,16 @@ def _show(figure: Figure, path: Path) -> None:
     plt.show()
 
 
-__all__ = ["MIN_DPI", "NON_INTERACTIVE_BACKENDS", "check_dpi", "finish_figure", "new_figure", "png_bytes"]
+__all__ = [
+    "MIN_DPI",
+    "NON_INTERACTIVE_BACKENDS",
+    "PLOTLY_CONFIG",
+    "SUFFIXES",
+    "check_dpi",
+    "finish_figure",
+    "new_figure",
+    "plotly_html",
+    "png_bytes",
+    "save_figure",
+    "save_plot",
+]

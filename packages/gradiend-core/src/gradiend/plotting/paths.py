@@ -22,13 +22,16 @@ PLOTS_DIRNAME = "plots"
 """Sub-directory of the experiment directory that holds the figures."""
 
 PLOT_NAMES: dict[str, str] = {
-    "training_convergence": "training_convergence",
-    "encoder_distributions": "encoder_distributions",
-    "encoder_scatter": "encoder_scatter",
-    "decoder_grid": "decoder_grid",
-    "seed_convergence": "seed_convergence",
+    name: name
+    for name in (
+        "training_convergence",
+        "encoder_distributions",
+        "encoder_scatter",
+        "decoder_grid",
+        "seed_convergence",
+    )
 }
-"""The stable file name (without suffix) of each figure."""
+"""The stable file name (without suffix) of each figure, by figure: the figure's own name."""
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _fallback_directory: list[Path] = []

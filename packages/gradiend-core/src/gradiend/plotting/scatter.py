@@ -11,30 +11,25 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from gradiend.plotting.encoder import encoder_groups, encodings, jitter
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.encoder import encoder_groups, jitter
+from gradiend.plotting.output import PLOTLY_CONFIG
+from gradiend.plotting.output import plotly_html as scatter_html
 from gradiend.plotting.style import REFERENCE_COLOR, plotly_layout
 from gradiend.plotting.training import BOUNDARY
-from gradiend.utils.atomic import atomic_write_text
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from gradiend.plotting.protocol import PlottableTrainer
 
 HOVER_WIDTH = 60
 """Hover text is wrapped at this many characters per line."""
 
 HOVER_MAX_CHARS = 300
 """Longer descriptions are shortened to this many characters."""
-
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
-"""plotly.js options of every interactive figure (no links to plotly's web services)."""
 
 
 def hover_text(description: str) -> str:
@@ -98,72 +93,11 @@ def encoder_scatter_figure(
     return figure
 
 
-def scatter_html(figure: go.Figure, *, div_id: str | None = None, full_html: bool = True) -> str:
-    """HTML of a plotly figure: plotly.js inlined in a full page, or only the div for embedding."""
-    return str(
-        figure.to_html(
-            full_html=full_html,
-            include_plotlyjs=full_html,
-            div_id=div_id,
-            config=PLOTLY_CONFIG,
-        )
-    )
-
-
-def plot_encoder_scatter(
-    trainer: PlottableTrainer,
-    encoder_df: pd.DataFrame | None = None,
-    *,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    target_and_neutral_only: bool = False,
-    max_points: int | None = None,
-    height: int = 520,
-    split: str = "test",
-    max_size: int | None = None,
-    **encode_kwargs: Any,
-) -> str:
-    """Write the interactive encoder scatter as a self-contained HTML file; returns its path.
-
-    Args:
-        trainer: the trainer (pair, experiment directory, ``describe_rows`` for the hover text).
-        encoder_df: an encoder DataFrame (default: ``trainer.get_encodings(split, max_size)``).
-        output: HTML path (default ``<experiment_dir>/plots/encoder_scatter.html``).
-        show: True also opens the figure with plotly's default renderer; None/False never do.
-        title: figure title.
-        target_and_neutral_only: only the pair's classes and one merged neutral group.
-        max_points: at most this many points per group (a deterministic subsample).
-        height: figure height in pixels.
-        split: split encoded when ``encoder_df`` is None.
-        max_size: rows per class encoded when ``encoder_df`` is None.
-        **encode_kwargs: further arguments of ``trainer.get_encodings``.
-    """
-    frame = encodings(trainer, encoder_df, split, max_size, encode_kwargs)
-    figure = encoder_scatter_figure(
-        frame,
-        trainer.require_pair(),
-        trainer.describe_rows(frame),
-        target_and_neutral_only=target_and_neutral_only,
-        title=title,
-        height=height,
-        max_points=max_points,
-    )
-    path = resolve_output(
-        PLOT_NAMES["encoder_scatter"], output=output, experiment_dir=trainer.experiment_dir, suffix=".html"
-    )
-    atomic_write_text(path, scatter_html(figure))
-    if show:
-        figure.show(config=PLOTLY_CONFIG)
-    return str(path)
-
-
 __all__ = [
     "HOVER_MAX_CHARS",
     "HOVER_WIDTH",
     "PLOTLY_CONFIG",
     "encoder_scatter_figure",
     "hover_text",
-    "plot_encoder_scatter",
     "scatter_html",
 ]

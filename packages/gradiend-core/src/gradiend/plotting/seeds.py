@@ -14,17 +14,15 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from gradiend.model.checkpoint import load_training_stats, read_json_file
-from gradiend.plotting.output import finish_figure, new_figure
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import (
-    DEFAULT_DPI,
     FIGURE_WIDTH,
     HIGHLIGHT_COLOR,
     REFERENCE_COLOR,
@@ -33,9 +31,6 @@ from gradiend.plotting.style import (
 )
 from gradiend.plotting.training import ConvergenceData, convergence_data, moving_average
 from gradiend.training.orchestration import SEED_REPORT_NAME
-
-if TYPE_CHECKING:
-    from gradiend.plotting.protocol import PlottableTrainer
 
 SEED_REPORT_FILE = SEED_REPORT_NAME
 """The file name of the seed report (written next to the experiment's model)."""
@@ -222,56 +217,11 @@ def _draw_seed(top: Axes, bottom: Axes, curve: SeedCurve, color: str) -> None:
             )
 
 
-def plot_seed_convergence(
-    trainer: PlottableTrainer,
-    seed_report: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-    *,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-) -> str:
-    """Plot every seed of a multi-seed run; returns the PNG path.
-
-    Args:
-        trainer: the trainer (its experiment directory locates ``seed_report.json``).
-        seed_report: a report dict or the path of ``seed_report.json`` (default: the trainer's).
-        output: PNG path (default ``<experiment_dir>/plots/seed_convergence.png``).
-        show: True displays the figure; None/False only save it.
-        title: figure title.
-        figsize: figure size in inches.
-        dpi: resolution (>= 150).
-    """
-    report_dir: Path | None = None
-    if seed_report is None or not isinstance(seed_report, Mapping):
-        path = (
-            Path(seed_report)
-            if seed_report is not None
-            else find_seed_report(trainer.experiment_dir, trainer.model_path, trainer.args.seed_runs_dir)
-        )
-        if path is None or not path.is_file():
-            raise FileNotFoundError(
-                f"no {SEED_REPORT_FILE} found (looked for {seed_report or 'the trainer run'}): a seed report "
-                "is written by multi-seed training (TrainingArguments(max_seeds > 1))"
-            )
-        report_dir = path.parent
-        seed_report = load_seed_report(path)
-    figure = seed_convergence_figure(
-        seed_report, seed_curves(seed_report, report_dir), title=title, figsize=figsize, show=show
-    )
-    target = resolve_output(
-        PLOT_NAMES["seed_convergence"], output=output, experiment_dir=trainer.experiment_dir
-    )
-    return finish_figure(figure, target, dpi=dpi, show=show)
-
-
 __all__ = [
     "SEED_REPORT_FILE",
     "SeedCurve",
     "find_seed_report",
     "load_seed_report",
-    "plot_seed_convergence",
     "seed_convergence_figure",
     "seed_curves",
 ]

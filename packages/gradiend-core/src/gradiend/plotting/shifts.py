@@ -12,11 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gradiend.plotting.heatmap import save_figure
-from gradiend.plotting.output import new_figure
+from gradiend.plotting.output import new_figure, save_figure
 from gradiend.plotting.style import HIGHLIGHT_COLOR, REFERENCE_COLOR, class_colors, style_context
-
-BASE_ID = "base"
+from gradiend.utils.result_records import BASE_ID
 
 
 def records_from_plotting_data(plotting_data: Mapping[str, Any]) -> list[dict[str, Any]]:

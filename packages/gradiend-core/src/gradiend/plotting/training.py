@@ -10,25 +10,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gradiend.plotting.output import finish_figure, new_figure
-from gradiend.plotting.paths import PLOT_NAMES, resolve_output
+from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import (
-    DEFAULT_DPI,
     FIGURE_WIDTH,
     HIGHLIGHT_COLOR,
     REFERENCE_COLOR,
     class_colors,
     style_context,
 )
-
-if TYPE_CHECKING:
-    from gradiend.plotting.protocol import PlottableTrainer
 
 BOUNDARY = 0.5
 """Encodings beyond +-0.5 count as the pair's classes (see ``gradiend.evaluation.encoder_metrics``)."""
@@ -168,33 +163,10 @@ def _loss_panel(ax: Axes, data: ConvergenceData) -> None:
     ax.legend(loc="upper right")
 
 
-def plot_training_convergence(
-    trainer: PlottableTrainer,
-    *,
-    model_path: str | None = None,
-    output: str | None = None,
-    show: bool | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: int = DEFAULT_DPI,
-) -> str:
-    """Plot the convergence of the trainer's run (or of ``model_path``); return the PNG path."""
-    stats = trainer.get_training_stats(model_path)
-    if stats is None:
-        where = model_path or trainer.model_path
-        raise FileNotFoundError(f"no training.json in {where!r}: train first (trainer.train())")
-    path = resolve_output(
-        PLOT_NAMES["training_convergence"], output=output, experiment_dir=trainer.experiment_dir
-    )
-    figure = training_convergence_figure(stats, title=title, figsize=figsize, show=show)
-    return finish_figure(figure, path, dpi=dpi, show=show)
-
-
 __all__ = [
     "BOUNDARY",
     "ConvergenceData",
     "convergence_data",
     "moving_average",
-    "plot_training_convergence",
     "training_convergence_figure",
 ]

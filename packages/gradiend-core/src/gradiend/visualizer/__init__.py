@@ -2,8 +2,9 @@
 
 The functions live in :mod:`gradiend.plotting`; this package only re-exports them, so
 ``from gradiend.visualizer import plot_comparison_heatmap`` (published) keeps working.
-``plot_encoder_distributions``, ``plot_encoder_scatter`` and ``plot_training_convergence`` take this
-project's signatures (a trainer first); see docs/guides/migration.md.
+``plot_encoder_distributions``, ``plot_encoder_scatter`` and ``plot_training_convergence`` are the
+trainer methods of the same names called as functions (a trainer first;
+:mod:`gradiend.visualizer.trainer_plots`); see docs/guides/migration.md.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from gradiend.plotting.comparison import (
     plot_topk_overlap_heatmap,
     plot_topk_overlap_venn,
 )
-from gradiend.plotting.encoder import plot_encoder_distributions
 from gradiend.plotting.encoder_views import plot_encoder_by_target, plot_encoder_strip_by_split
 from gradiend.plotting.heatmap import plot_comparison_heatmap
-from gradiend.plotting.scatter import plot_encoder_scatter
-from gradiend.plotting.training import plot_training_convergence
 from gradiend.visualizer.probability_shifts import plot_probability_shifts
+from gradiend.visualizer.trainer_plots import (
+    plot_encoder_distributions,
+    plot_encoder_scatter,
+    plot_training_convergence,
+)
 
 __all__ = [
     "plot_comparison_heatmap",
