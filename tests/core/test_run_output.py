@@ -16,7 +16,7 @@ from gradiend_toy import ToyTrainer, make_toy_data
 
 import gradiend.logging as gradiend_logging
 from gradiend import TrainingArguments
-from gradiend.report.demo import format_summary
+from gradiend.demo import format_summary
 from gradiend.testing import quick_arguments
 from gradiend.utils.progress import progress_enabled
 
