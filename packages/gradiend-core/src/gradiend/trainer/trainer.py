@@ -85,7 +85,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             )
         self._model_spec: ModelSpec = str(model) if isinstance(model, Path) else model
         if isinstance(self._model_spec, str):
-            from gradiend.utils.safe_paths import check_model_spec
+            from gradiend.model.checkpoint import check_model_spec
 
             check_model_spec(self._model_spec)
         self._base_model: nn.Module | None = None
