@@ -242,3 +242,19 @@ def test_end_to_end_selection_on_a_real_grid() -> None:
     assert he["value"] >= 2 * he["base_value"]  # P(he) on "she" rows at least doubles
     unconstrained = max(p.scores.probability("he", "she") for p in grid.points if p.feature_factor < 0)
     assert he["value"] < unconstrained  # larger rates move P(he) further but break the utility
+
+
+def test_grid_units_take_a_score_function_and_match_the_sequential_grid() -> None:
+    from gradiend.evaluation.grid_work import GridWork, evaluate_grid
+    from gradiend.executors import LocalExecutor
+
+    mwg = make_model_with_gradiend()
+    before = weights(mwg.base_model)
+    expected = evaluate_decoder_grid(mwg, Scorer(make_data(2)), [1.0, -1.0], [0.5, 0.01], progress=False)
+    scorer = Scorer(make_data(2))
+    work = GridWork(scorer, mwg, progress=False)  # a plain function: no evaluator, no trainer
+    grid = evaluate_grid(LocalExecutor(), work, [1.0, -1.0], [0.5, 0.01])
+    assert scorer.calls == 1 + 4
+    assert grid.base == expected.base
+    assert [(p.id, p.scores) for p in grid.points] == [(p.id, p.scores) for p in expected.points]
+    assert_bit_exact(mwg.base_model, before)

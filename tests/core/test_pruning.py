@@ -28,6 +28,30 @@ def test_pre_prune_shrinks_the_input_and_keeps_the_feature(
     assert reloaded.param_map == model.param_map
 
 
+def test_orchestration_returns_the_pre_pruned_map_and_leaves_the_run_unchanged(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    from gradiend.training.orchestration import run_training
+
+    trainer = make_toy_trainer(tmp_path, pre_prune_config=PrePruneConfig(n_samples=4, topk=0.2))
+    full = trainer.param_map
+    result = run_training(trainer, trainer.args, str(tmp_path / "model"), progress=False)
+    assert result.param_map is not None and result.param_map.size == round(0.2 * full.size)
+    assert trainer.param_map is full and not full.is_pruned  # the run is not mutated
+    assert result.model.param_map == result.param_map  # the seed trained over the pruned map
+    assert result.model.gradiend.input_dim == result.param_map.size
+
+
+def test_the_facade_keeps_the_map_its_training_pre_pruned(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(tmp_path, pre_prune_config=PrePruneConfig(n_samples=4, topk=0.2))
+    trainer.train()
+    assert trainer.param_map.is_pruned
+    assert trainer.param_map == trainer.get_model().param_map
+    assert trainer.create_model_with_gradiend().gradiend.input_dim == trainer.param_map.size
+
+
 def test_pre_prune_method_keeps_an_absolute_count(
     tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
 ) -> None:

@@ -29,8 +29,8 @@ from gradiend.model.param_map import ParamMap
 from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
-    from gradiend.definition import FeatureLearningDefinition
     from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.run_context import LossDefinition
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ DEFAULT_CACHE_BYTES = 512 * 1024**2
 
 
 def row_gradient(
-    definition: FeatureLearningDefinition,
+    definition: LossDefinition,
     model_with_gradiend: ModelWithGradiend,
     row: pd.DataFrame,
     source: str,
@@ -55,7 +55,7 @@ def row_gradient(
 class ShardWork:
     """The setup of encoder-evaluation workers (it returns itself; it pickles with its trainer)."""
 
-    definition: FeatureLearningDefinition
+    definition: LossDefinition
     model_with_gradiend: ModelWithGradiend
     source: str
 
@@ -160,7 +160,7 @@ class GradientEncoder:
 
     def __init__(
         self,
-        definition: FeatureLearningDefinition,
+        definition: LossDefinition,
         rows: pd.DataFrame,
         source: str,
         *,
@@ -283,7 +283,7 @@ class GradientEncoder:
 
 
 def encode_rows(
-    definition: FeatureLearningDefinition,
+    definition: LossDefinition,
     model_with_gradiend: ModelWithGradiend,
     rows: pd.DataFrame,
     source: str,

@@ -21,13 +21,15 @@ from gradiend.evaluation.decoder_search import (
 )
 from gradiend.evaluation.encoder_metrics import compute_encoder_metrics
 from gradiend.evaluation.encoding import GradientEncoder
+from gradiend.evaluation.grid_work import BaseModelScorer, GridWork, evaluate_grid
 from gradiend.evaluation.selection import default_feature_factor, summarize_decoder_grid
+from gradiend.run_files import CACHE_DIR
 from gradiend.utils.safe_paths import check_path_component, check_rewrite_target, mark_rewrite
 
 if TYPE_CHECKING:
     from gradiend.executors.base import Executor
     from gradiend.model.with_gradiend import ModelWithGradiend
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +65,18 @@ def _classes(target_class: str | Sequence[str] | None, pair: tuple[str, str]) ->
 
 
 class Evaluator:
-    """Evaluates a trainer's GRADIEND: encoder metrics, decoder grid and selection, rewrites.
+    """Evaluates a run's GRADIEND: encoder metrics, decoder grid and selection, rewrites (it never plots).
 
     Args:
-        trainer: the trainer whose model, data and hooks are used.
+        trainer: the run (a :class:`~gradiend.run_context.RunContext`, e.g. the trainer) whose model,
+            data and hooks are used.
     """
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: RunContext) -> None:
         self.trainer = trainer
         self.last_decoder_results: dict[str, dict[str, Any]] = {}
+        self.last_grid: DecoderGrid | None = None
+        """The grid of the last :meth:`evaluate_decoder` call (what its plot draws)."""
         self._preloaded: dict[tuple[str, str, int | None], GradientEncoder] = {}
 
     # --- encoder -----------------------------------------------------------------------------------
@@ -86,8 +91,6 @@ class Evaluator:
         neutral_data_df: pd.DataFrame | None = None,
         use_cache: bool | None = None,
         return_df: bool = False,
-        plot: bool = False,
-        plot_kwargs: dict[str, Any] | None = None,
         executor: Executor | str | None = None,
         pre_load_gradients: bool | None = None,
     ) -> dict[str, Any]:
@@ -117,8 +120,6 @@ class Evaluator:
         note_encoder_result(trainer.model_path, shown_split, metrics, saved_model=saved_model)
         if return_df:
             metrics["encoder_df"] = frame
-        if plot:
-            metrics["plot_path"] = trainer.plot_encoder_distributions(frame, **(plot_kwargs or {}))
         return metrics
 
     def _encode(
@@ -193,7 +194,7 @@ class Evaluator:
         directory = self.trainer.experiment_dir
         if not enabled or directory is None:
             return None
-        return ResultCache(Path(directory) / "cache", self.trainer.cache_fingerprint())
+        return ResultCache(Path(directory) / CACHE_DIR, self.trainer.cache_fingerprint())
 
     # --- decoder -----------------------------------------------------------------------------------
 
@@ -223,14 +224,7 @@ class Evaluator:
         self, eval_data: DecoderEvalData, batch_size: int
     ) -> Callable[[nn.Module], BaseModelScores]:
         """Scores one base model through the trainer's ``gradiend_evaluate_base_model`` hook."""
-        trainer = self.trainer
-
-        def score(model: nn.Module) -> BaseModelScores:
-            return trainer.hook.gradiend_evaluate_base_model(
-                trainer=trainer, base_model=model, eval_data=eval_data, batch_size=batch_size
-            )
-
-        return score
+        return BaseModelScorer(self.trainer, eval_data, batch_size)
 
     def utility_function(
         self, eval_data: DecoderEvalData, batch_size: int
@@ -258,8 +252,6 @@ class Evaluator:
         summary_metrics: Sequence[str] | None = None,
         target_class: str | Sequence[str] | None = None,
         increase_target_probabilities: bool = True,
-        plot: bool = False,
-        show: bool | None = None,
         executor: Executor | str | None = None,
         decoder_search: str | None = None,
     ) -> dict[str, Any]:
@@ -313,8 +305,7 @@ class Evaluator:
         from gradiend.evaluation.outcomes import note_decoder_selection
 
         note_decoder_selection(trainer.model_path, results)
-        if plot:
-            results["plot_path"] = trainer.plot_decoder_grid(results, grid=grid, show=show)
+        self.last_grid = grid
         return results
 
     def _grid(
@@ -349,7 +340,6 @@ class Evaluator:
             if cached is not None:
                 return DecoderGrid.from_dict(cached)
         from gradiend.executors.factory import executor_scope
-        from gradiend.executors.grid import GridWork, evaluate_grid
 
         with executor_scope(trainer.args, executor) as resolved:
             progress = trainer.progress_bars()
@@ -360,7 +350,7 @@ class Evaluator:
                 logger.info("decoder search: a learning rate <= 0 in %s; scoring the whole grid", rates)
                 directions = None
             if directions is None:
-                work = GridWork(self, model, eval_data, batch_size, progress=progress)
+                work = GridWork(self.score_function(eval_data, batch_size), model, progress=progress)
                 grid = evaluate_grid(resolved, work, factors, rates)
             else:
                 grid = adaptive_decoder_search(

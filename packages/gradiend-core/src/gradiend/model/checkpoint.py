@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,34 @@ def load_training_arguments(directory: PathLike) -> dict[str, Any] | None:
     return _optional_json_object(Path(directory) / TRAINING_ARGS_FILE)
 
 
+def _looks_like_path(spec: str) -> bool:
+    """Whether a model spec is meant as a local path (hub ids look like ``name`` or ``org/name``)."""
+    return (
+        spec.startswith(("/", "./", "../", "~", ".\\", "..\\"))
+        or "\\" in spec
+        or spec.count("/") > 1
+        or os.path.isabs(spec)
+    )
+
+
+def check_model_spec(spec: str) -> None:
+    """Refuse a base-model spec that names a missing path or a GRADIEND checkpoint.
+
+    Raises:
+        FileNotFoundError: ``spec`` is a path (absolute, ``./``, ``../``, ``~`` or nested) that does not
+            exist.
+        ValueError: ``spec`` is a GRADIEND checkpoint directory (not a base model).
+    """
+    path = Path(spec).expanduser()
+    if _looks_like_path(spec) and not path.exists():
+        raise FileNotFoundError(f"model: the path {spec!r} does not exist (resolved: {path.resolve()})")
+    if path.is_dir() and is_gradiend_checkpoint(path):
+        raise ValueError(
+            f"model={spec!r} is a GRADIEND checkpoint, not a base model: pass its base model as model= and "
+            f"load the checkpoint with trainer.get_model(load_directory={spec!r})"
+        )
+
+
 def _optional_json_object(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
@@ -372,6 +401,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "CheckpointError",
     "check_finite_tensors",
+    "check_model_spec",
     "check_network_config",
     "check_param_map_entry",
     "check_replaceable",

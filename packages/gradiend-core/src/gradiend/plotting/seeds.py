@@ -20,7 +20,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gradiend.model.checkpoint import load_training_stats, read_json_file
 from gradiend.plotting.output import new_figure
 from gradiend.plotting.style import (
     FIGURE_WIDTH,
@@ -30,10 +29,7 @@ from gradiend.plotting.style import (
     style_context,
 )
 from gradiend.plotting.training import ConvergenceData, convergence_data, moving_average
-from gradiend.training.orchestration import SEED_REPORT_NAME
-
-SEED_REPORT_FILE = SEED_REPORT_NAME
-"""The file name of the seed report (written next to the experiment's model)."""
+from gradiend.run_files import SEED_REPORT_FILE, find_seed_report, load_seed_report, load_training_stats
 
 
 @dataclass(frozen=True)
@@ -47,63 +43,6 @@ class SeedCurve:
     score: float
     data: ConvergenceData | None
     """The seed's curves; None when its directory (training.json) no longer exists."""
-
-
-def find_seed_report(
-    experiment_dir: str | os.PathLike[str] | None,
-    model_path: str | os.PathLike[str] | None = None,
-    seed_runs_dir: str | os.PathLike[str] | None = None,
-) -> Path | None:
-    """Where training wrote ``seed_report.json``, or None.
-
-    The published place is the seeds directory (``seed_runs_dir``, else ``experiment_dir/seeds``);
-    runs of earlier versions of this project wrote it into the experiment directory, and runs without
-    an experiment directory into ``<model>_seeds``.
-    """
-    candidates = []
-    if seed_runs_dir is not None:
-        candidates.append(Path(seed_runs_dir) / SEED_REPORT_FILE)
-    if experiment_dir is not None:
-        candidates += [
-            Path(experiment_dir) / "seeds" / SEED_REPORT_FILE,
-            Path(experiment_dir) / SEED_REPORT_FILE,
-        ]
-    if model_path is not None:
-        model = Path(model_path)
-        candidates += [
-            model / "seeds" / SEED_REPORT_FILE,
-            model.parent / f"{model.name}_seeds" / SEED_REPORT_FILE,
-        ]
-    return next((c for c in candidates if c.is_file()), None)
-
-
-def load_seed_report(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a ``seed_report.json`` in the published layout (a ``runs`` list).
-
-    A report of an earlier version of this project (a ``seeds`` list, ``n_converged``...) is returned
-    in the published layout.
-    """
-    file = Path(path)
-    report = read_json_file(file)  # a damaged file: CheckpointError naming it
-    if isinstance(report, dict) and "runs" not in report and isinstance(report.get("seeds"), list):
-        report = _published_layout(report)
-    if not isinstance(report, dict) or not isinstance(report.get("runs"), list):
-        raise ValueError(f"{file} is not a seed report: it must be a JSON object with a 'runs' list")
-    return report
-
-
-def _published_layout(old: dict[str, Any]) -> dict[str, Any]:
-    """A report of the earlier layout with the published key names."""
-    runs = list(old["seeds"])
-    return {
-        **old,
-        "runs": runs,
-        "seeds_tried": [r.get("seed") for r in runs],
-        "convergent_count": old.get("n_converged", sum(bool(r.get("converged")) for r in runs)),
-        "convergent_seeds": [r.get("seed") for r in runs if r.get("converged")],
-        "convergence_metric": old.get("convergent_metric"),
-        "threshold": old.get("convergent_score_threshold"),
-    }
 
 
 def seed_curves(

@@ -68,9 +68,9 @@ _LAZY: dict[str, str] = {
     "tensor_digest": "gradiend.caching",
     "frame_digest": "gradiend.caching",
     # demos (gradiend demo MODALITY)
-    "DEMO_REPORT_NAME": "gradiend.report.demo",
-    "finish_demo": "gradiend.report.demo",
-    "print_summary": "gradiend.report.demo",
+    "DEMO_REPORT_NAME": "gradiend.demo",
+    "finish_demo": "gradiend.demo",
+    "print_summary": "gradiend.demo",
 }
 
 if TYPE_CHECKING:  # the lazy names, for type checkers (tests/plugin_contract checks they match _LAZY)
@@ -90,11 +90,11 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (tests/plugin_contract ch
         UtilityScore,
         normalize_split,
     )
+    from gradiend.demo import DEMO_REPORT_NAME, finish_demo, print_summary
     from gradiend.evaluation.evaluator import Evaluator
     from gradiend.gradients.dataset import GradientTrainingDataset
     from gradiend.model.checkpoint import load_training_arguments
     from gradiend.model.with_gradiend import ModelWithGradiend
-    from gradiend.report.demo import DEMO_REPORT_NAME, finish_demo, print_summary
     from gradiend.trainer.config import TrainerConfig
     from gradiend.trainer.hook_relay import DEFINITION_HOOKS
     from gradiend.trainer.trainer import Trainer

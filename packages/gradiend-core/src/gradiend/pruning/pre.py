@@ -30,7 +30,7 @@ from gradiend.pruning.topk import select_dimensions
 from gradiend.utils.progress import progress_enabled
 
 if TYPE_CHECKING:
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ ClassSums = dict[str, tuple[torch.Tensor, int]]
 class ImportanceWork:
     """The setup of pre-prune workers (it returns itself; it pickles with its trainer)."""
 
-    trainer: Trainer
+    trainer: RunContext
     param_map: ParamMap
     source: str
     progress: bool = False
@@ -84,7 +84,7 @@ def _merge(parts: Sequence[ClassSums]) -> ClassSums:
 
 
 def gradient_importance(
-    trainer: Trainer, config: PrePruneConfig, param_map: ParamMap, executor: Executor | None = None
+    trainer: RunContext, config: PrePruneConfig, param_map: ParamMap, executor: Executor | None = None
 ) -> torch.Tensor:
     """Per-dimension importance from ``config.n_samples`` single-class batches (streaming sums).
 
@@ -111,7 +111,7 @@ def gradient_importance(
     return importance / max(1, len(sums))
 
 
-def pre_prune(trainer: Trainer, config: PrePruneConfig, executor: Executor | None = None) -> ParamMap:
+def pre_prune(trainer: RunContext, config: PrePruneConfig, executor: Executor | None = None) -> ParamMap:
     """The trainer's parameter map restricted to the most important inputs (gradients on ``executor``)."""
     start = time.perf_counter()
     full = trainer.param_map

@@ -6,9 +6,9 @@ import html
 from typing import Any
 
 from gradiend.definition import ReportSection
-from gradiend.report.files import RunFiles
 from gradiend.report.markup import details, figure_html, heading, key_value_table, note, table
 from gradiend.report.sections import ENCODER_METRIC_NAMES, SELECTION_COLUMNS, guarded_figure
+from gradiend.run_files import RunFiles
 
 SCATTER_DIV_ID = "encoder-scatter"
 """The id of the interactive scatter's element in the report."""

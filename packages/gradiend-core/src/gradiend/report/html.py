@@ -16,7 +16,6 @@ from pathlib import Path
 
 from gradiend.definition import ReportSection
 from gradiend.report.evaluation_sections import decoder_section, encoder_section, modality_sections
-from gradiend.report.files import RunFiles, load_run_files
 from gradiend.report.offline import find_network_references
 from gradiend.report.sections import (
     arguments_section,
@@ -26,6 +25,7 @@ from gradiend.report.sections import (
     training_section,
 )
 from gradiend.report.template import page
+from gradiend.run_files import RunFiles, load_run_files
 from gradiend.utils.atomic import atomic_write_text
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from gradiend.definition import ReportSection
-from gradiend.report.files import RunFiles
 from gradiend.report.markup import details, figure_html, heading, key_value_table, note, paragraph, table
+from gradiend.run_files import RunFiles
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from gradiend.evaluation.encoder_metrics import encoded_matrix
+from gradiend.run_files import RUN_SUMMARY_FILE, RUN_SUMMARY_FORMAT, RUN_SUMMARY_VERSION, load_run_summary
 from gradiend.utils.atomic import atomic_write_json, json_default
 
-RUN_SUMMARY_FILE = "run_summary.json"
-FORMAT_NAME = "gradiend-run-summary"
-FORMAT_VERSION = 1
+FORMAT_NAME = RUN_SUMMARY_FORMAT
+FORMAT_VERSION = RUN_SUMMARY_VERSION
 MAX_ENCODER_ROWS = 20_000
 MAX_DESCRIPTION_CHARS = 300
 ROW_COLUMNS: tuple[str, ...] = ("feature_class", "type", "label", "encoded", "description")
@@ -109,13 +110,11 @@ def decoder_summary(results: Mapping[str, Any], utility_ratio: float) -> dict[st
 
 def new_summary(**fields: Any) -> dict[str, Any]:
     """A summary dict with the format header, the creation time and ``fields``."""
-    from gradiend import __version__
-
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "gradiend_version": __version__,
+        "gradiend_version": version("gradiend-core"),  # the installed distribution (no package import)
     }
     return {**header, **json_safe(fields)}
 
@@ -125,29 +124,6 @@ def write_run_summary(directory: str | os.PathLike[str], summary: Mapping[str, A
     if summary.get("format") != FORMAT_NAME:
         raise ValueError(f"summary must carry format {FORMAT_NAME!r} (build it with new_summary())")
     return atomic_write_json(Path(directory) / RUN_SUMMARY_FILE, dict(summary))
-
-
-def load_run_summary(directory: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The ``run_summary.json`` of ``directory``, or None when there is none.
-
-    Raises:
-        ValueError: the file is not a run summary of a supported version (names the file).
-    """
-    path = Path(directory) / RUN_SUMMARY_FILE
-    if not path.is_file():
-        return None
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON (corrupt or truncated): {error}") from error
-    if not isinstance(summary, dict) or summary.get("format") != FORMAT_NAME:
-        raise ValueError(f"{path} is not a gradiend run summary (format {FORMAT_NAME!r})")
-    if summary.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format_version {summary.get('format_version')!r}; "
-            f"this gradiend reads version {FORMAT_VERSION}"
-        )
-    return summary
 
 
 __all__ = [

@@ -11,13 +11,12 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from gradiend.model.with_gradiend import ModelWithGradiend
-    from gradiend.trainer.trainer import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +43,34 @@ def _spread(values: Sequence[float], dispersion: str) -> dict[str, float]:
     return stats
 
 
+class SeedRunsTrainer(Protocol):
+    """What the view uses of its trainer (the Trainer satisfies it; the view never imports the facade)."""
+
+    run_id: str | None
+
+    def get_seed_run_entries(self, selection: str = "all_convergent") -> list[tuple[int, str]]:
+        """``(seed, output_dir)`` of the saved seed runs that ``selection`` names."""
+        ...
+
+    def load_model(self, load_directory: str) -> ModelWithGradiend:
+        """Load a GRADIEND checkpoint."""
+        ...
+
+    def evaluate_encoder(self, **kwargs: Any) -> dict[str, Any]:
+        """Encoder metrics of one model."""
+        ...
+
+    def plot_encoder_distributions(self, **kwargs: Any) -> str:
+        """Draw one encoder-distribution figure; returns its path."""
+        ...
+
+
 class MultiSeedTrainerView:
     """Evaluation and plots over the saved seed runs of one trainer (see ``Trainer.multi_seed``)."""
 
     def __init__(
         self,
-        trainer: Trainer,
+        trainer: SeedRunsTrainer,
         *,
         selection: str = "all_convergent",
         aggregate: str = "mean",
@@ -150,4 +171,4 @@ class MultiSeedTrainerView:
         return {"paths": paths, "seeds": seeds}
 
 
-__all__ = ["AGGREGATES", "DISPERSIONS", "MultiSeedTrainerView"]
+__all__ = ["AGGREGATES", "DISPERSIONS", "MultiSeedTrainerView", "SeedRunsTrainer"]

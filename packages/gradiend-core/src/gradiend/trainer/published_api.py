@@ -113,11 +113,15 @@ class PublishedApiMixin:
             **kwargs: ``executor`` (an Executor, ``"local"`` or ``"ray"``).
         """
         self._check_decoder_only(is_decoder_only_model)
-        return self.evaluator.evaluate_encoder(
+        metrics = self.evaluator.evaluate_encoder(
             model_with_gradiend=model_with_gradiend, encoder_df=encoder_df, split=split, source=source,
-            max_size=max_size, neutral_data_df=neutral_data_df, use_cache=use_cache, return_df=return_df,
-            plot=plot, plot_kwargs=plot_kwargs, pre_load_gradients=pre_load_gradients, **kwargs,
+            max_size=max_size, neutral_data_df=neutral_data_df, use_cache=use_cache,
+            return_df=return_df or plot, pre_load_gradients=pre_load_gradients, **kwargs,
         )  # fmt: skip
+        if plot:  # the evaluator computes; the facade draws
+            frame = metrics["encoder_df"] if return_df else metrics.pop("encoder_df")
+            metrics["plot_path"] = self.plot_encoder_distributions(frame, **(plot_kwargs or {}))  # type: ignore[attr-defined]
+        return metrics
 
     def _check_decoder_only(self, expected: bool | None) -> None:
         if expected is None:
@@ -164,9 +168,19 @@ class PublishedApiMixin:
 
     # --- decoder and both ----------------------------------------------------------------------------
 
-    def evaluate_decoder(self, **kwargs: Any) -> dict[str, Any]:
-        """Decoder grid and selection per class; see ``Evaluator.evaluate_decoder``."""
-        return self.evaluator.evaluate_decoder(**kwargs)
+    def evaluate_decoder(self, plot: bool = False, show: bool | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Decoder grid and selection per class; see ``Evaluator.evaluate_decoder``.
+
+        Args:
+            plot: also draw the grid and its selection (the path is returned as ``"plot_path"``).
+            show: display the figure (with ``plot``).
+            **kwargs: the arguments of ``Evaluator.evaluate_decoder``.
+        """
+        results = self.evaluator.evaluate_decoder(**kwargs)
+        if plot:  # the evaluator computes; the facade draws
+            grid = self.evaluator.last_grid
+            results["plot_path"] = self.plot_decoder_grid(results, grid=grid, show=show)  # type: ignore[attr-defined]
+        return results
 
     def evaluate(
         self,
@@ -189,7 +203,7 @@ class PublishedApiMixin:
             if value is not None and not isinstance(value, dict):
                 raise TypeError(f"{name} must be a dict or None, got {type(value).__name__}")
         encoder_names = _parameter_names(self.evaluate_encoder, self.evaluator.evaluate_encoder)
-        decoder_names = _parameter_names(self.evaluator.evaluate_decoder)
+        decoder_names = _parameter_names(self.evaluate_decoder, self.evaluator.evaluate_decoder)
         unknown = sorted(set(kwargs) - encoder_names - decoder_names)
         if unknown:
             raise TypeError(

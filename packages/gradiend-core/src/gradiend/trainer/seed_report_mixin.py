@@ -41,7 +41,7 @@ class SeedReportMixin:
 
     def get_seed_report_path(self) -> str | None:
         """The path of this trainer's seed_report.json, or None when no multi-seed run wrote one."""
-        from gradiend.plotting.seeds import find_seed_report
+        from gradiend.run_files import find_seed_report
 
         path = find_seed_report(self.experiment_dir, self.model_path, self.args.seed_runs_dir)
         return None if path is None else str(path)
@@ -51,7 +51,7 @@ class SeedReportMixin:
 
         An unreadable report is logged as a warning naming the file and gives None.
         """
-        from gradiend.plotting.seeds import load_seed_report
+        from gradiend.run_files import load_seed_report
 
         path = self.get_seed_report_path()
         if path is None:

@@ -85,7 +85,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             )
         self._model_spec: ModelSpec = str(model) if isinstance(model, Path) else model
         if isinstance(self._model_spec, str):
-            from gradiend.utils.safe_paths import check_model_spec
+            from gradiend.model.checkpoint import check_model_spec
 
             check_model_spec(self._model_spec)
         self._base_model: nn.Module | None = None
@@ -269,11 +269,17 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             )
         return self._param_map
 
-    def create_model_with_gradiend(self, args: TrainingArguments | None = None) -> ModelWithGradiend:
-        """A fresh (untrained) GRADIEND over :attr:`param_map`, initialised from the current torch seed."""
+    def create_model_with_gradiend(
+        self, args: TrainingArguments | None = None, param_map: ParamMap | None = None
+    ) -> ModelWithGradiend:
+        """A fresh (untrained) GRADIEND over ``param_map`` (default: :attr:`param_map`).
+
+        It is initialised from the current torch seed.
+        """
         args = args or self.args
+        param_map = self.param_map if param_map is None else param_map
         gradiend = GradiendModel(
-            self.param_map.size,
+            param_map.size,
             latent_dim=args.latent_dim or self.n_features,
             activation_encoder=args.activation_encoder or "tanh",
             activation_decoder=args.activation_decoder or "identity",
@@ -284,7 +290,7 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
         gradiend.to(device)
         metadata = {"modality": self.MODALITY_NAME} if self.MODALITY_NAME else {}
         return ModelWithGradiend(
-            self.base_model, gradiend, self.param_map, base_model_id=self.base_model_path, metadata=metadata
+            self.base_model, gradiend, param_map, base_model_id=self.base_model_path, metadata=metadata
         )
 
     def get_model(
@@ -381,6 +387,8 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
             progress=self.progress_bars(),
         )
         announce_training(result.output_dir, self.args, self.require_pair(), started)
+        if result.param_map is not None:  # the run pre-pruned: later models use the pruned map
+            self._param_map = result.param_map
         self._model_path = result.output_dir
         self._model_with_gradiend = result.model
         self._evaluator = None

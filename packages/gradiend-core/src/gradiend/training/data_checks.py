@@ -10,15 +10,15 @@ from gradiend.arguments import TrainingArguments
 from gradiend.definition import SPLITS
 
 if TYPE_CHECKING:
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 
-def _split_rows(trainer: Trainer, split: str) -> pd.DataFrame:
+def _split_rows(trainer: RunContext, split: str) -> pd.DataFrame:
     rows = trainer.hook.gradiend_create_training_data(trainer=trainer, split=split, max_size=None)
     return rows if rows is not None else pd.DataFrame(columns=["feature_class", "label"])
 
 
-def check_training_rows(trainer: Trainer, args: TrainingArguments) -> None:
+def check_training_rows(trainer: RunContext, args: TrainingArguments) -> None:
     """Raise ValueError before training when the rows cannot train or select a GRADIEND.
 
     Training needs at least one row of each target class in ``train``; checkpoint selection needs one

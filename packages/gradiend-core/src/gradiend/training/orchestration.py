@@ -1,4 +1,8 @@
-"""What ``trainer.train()`` runs: pre-prune, one or several seeds, best-seed selection, reports."""
+"""What ``trainer.train()`` runs: pre-prune, one or several seeds, best-seed selection, reports.
+
+It changes nothing on the run it is given: a pre-pruned parameter map comes back in the result
+(:attr:`TrainingResult.param_map`) for the caller to keep.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from gradiend.arguments import TrainingArguments
 from gradiend.executors.base import Executor
 from gradiend.executors.factory import executor_scope
-from gradiend.executors.seeds import SeedWork, run_seed_waves
 from gradiend.model.checkpoint import is_gradiend_checkpoint, load_training_stats, read_json_file
+from gradiend.model.param_map import ParamMap
 from gradiend.model.with_gradiend import ModelWithGradiend
+from gradiend.pruning.pre import pre_prune
+from gradiend.run_files import SEED_REPORT_FILE, SEEDS_DIR
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.data_checks import check_training_rows
 from gradiend.training.multi_seed import (
@@ -25,15 +31,16 @@ from gradiend.training.multi_seed import (
     seed_converged,
 )
 from gradiend.training.reuse import check_output_dir, finished_seeds, promote_checkpoint, recover_run_dirs
+from gradiend.training.seeds import SeedWork, run_seed_waves
 from gradiend.utils.atomic import atomic_write_json
 from gradiend.utils.run_lock import LOCK_FILE, run_lock
 
 if TYPE_CHECKING:
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
-SEED_REPORT_NAME = "seed_report.json"
+SEED_REPORT_NAME = SEED_REPORT_FILE
 
 
 @dataclass
@@ -44,19 +51,21 @@ class TrainingResult:
     model: ModelWithGradiend
     seed_models: dict[int, ModelWithGradiend] = field(default_factory=dict)
     seed_report: dict[str, Any] | None = None
+    param_map: ParamMap | None = None
+    """The pre-pruned parameter map when this run pre-pruned (the caller keeps it), else None."""
 
 
-def seeds_directory(trainer: Trainer, args: TrainingArguments, output_dir: str) -> Path:
+def seeds_directory(trainer: RunContext, args: TrainingArguments, output_dir: str) -> Path:
     """``seed_runs_dir``, else ``experiment_dir/seeds``, else ``<output_dir>_seeds``."""
     if args.seed_runs_dir:
         return Path(args.seed_runs_dir)
     if trainer.experiment_dir:
-        return Path(trainer.experiment_dir) / "seeds"
+        return Path(trainer.experiment_dir) / SEEDS_DIR
     out = Path(output_dir)
     return out.parent / f"{out.name}_seeds"
 
 
-def run_met_convergence(trainer: Trainer, args: TrainingArguments, output_dir: str) -> bool:
+def run_met_convergence(trainer: RunContext, args: TrainingArguments, output_dir: str) -> bool:
     """Whether the run saved at ``output_dir`` has ``min_convergent_seeds`` (at least one) converged seeds.
 
     A multi-seed run is judged by its seed report's ``convergent_count``; a single-seed run by its
@@ -73,7 +82,7 @@ def run_met_convergence(trainer: Trainer, args: TrainingArguments, output_dir: s
     return required <= 1 and seed_converged(stats, args, trainer.require_pair())
 
 
-def _reusable_model(trainer: Trainer, args: TrainingArguments, output_dir: str, finished: bool) -> bool:
+def _reusable_model(trainer: RunContext, args: TrainingArguments, output_dir: str, finished: bool) -> bool:
     """Whether ``use_cache`` lets this run return the finished model at ``output_dir`` untrained.
 
     ``True``: a finished model of the same run identity. ``"only_convergent"``: the same, and the run met
@@ -88,7 +97,7 @@ def _reusable_model(trainer: Trainer, args: TrainingArguments, output_dir: str, 
 
 
 def run_training(
-    trainer: Trainer,
+    trainer: RunContext,
     args: TrainingArguments,
     output_dir: str,
     *,
@@ -100,7 +109,8 @@ def run_training(
     """Train as the arguments say and return where the selected model lives.
 
     Several seeds, and the pre-prune gradients, run on ``executor`` (default: the one ``args.executor``
-    names); one seed runs here.
+    names); one seed runs here. With ``args.pre_prune_config`` and a parameter map not yet pruned, the
+    seeds train over the pre-pruned map, which the result carries (``trainer`` is left as it was).
     """
     check_training_rows(trainer, args)
     identity = trainer.run_identity()
@@ -129,18 +139,25 @@ def run_training(
             model = trainer.load_model(output_dir, model_with_gradiend_cls=model_with_gradiend_cls)
             return TrainingResult(output_dir=output_dir, model=model, seed_models={})
         with executor_scope(args, executor) as resolved:
+            pruned = None
             if args.pre_prune_config is not None and not trainer.param_map.is_pruned:
-                trainer.pre_prune(args.pre_prune_config, executor=resolved)
+                pruned = pre_prune(trainer, args.pre_prune_config, resolved)
             work = SeedWork(
                 trainer, args, callbacks=callbacks, model_with_gradiend_cls=model_with_gradiend_cls,
                 fingerprint=identity.digest(), progress=progress, identity=identity.to_dict(),
+                param_map=pruned,
             )  # fmt: skip
             if seeds_dir is None:
                 run = work.train(args.seed, output_dir)
                 return TrainingResult(
-                    output_dir=output_dir, model=run.model, seed_models={run.seed: run.model}
+                    output_dir=output_dir,
+                    model=run.model,
+                    seed_models={run.seed: run.model},
+                    param_map=pruned,
                 )
-            return _run_multi_seed(trainer, args, output_dir, work, resolved, seeds_dir, finished)
+            result = _run_multi_seed(trainer, args, output_dir, work, resolved, seeds_dir, finished)
+            result.param_map = pruned
+            return result
 
 
 def seed_topk_stability(outcome: MultiSeedOutcome, args: TrainingArguments) -> dict[str, Any] | None:
@@ -165,7 +182,7 @@ def seed_topk_stability(outcome: MultiSeedOutcome, args: TrainingArguments) -> d
 
 
 def _run_multi_seed(
-    trainer: Trainer,
+    trainer: RunContext,
     args: TrainingArguments,
     output_dir: str,
     work: SeedWork,

@@ -26,6 +26,7 @@ from gradiend.model.checkpoint import (
     read_json_file,
     verify_checkpoint_weights,
 )
+from gradiend.run_files import MODEL_DIR
 from gradiend.run_identity import (
     METADATA_KEY,
     RunIdentity,
@@ -38,7 +39,7 @@ from gradiend.utils.atomic import atomic_directory, atomic_write_json, recover_i
 
 if TYPE_CHECKING:
     from gradiend.model.with_gradiend import ModelWithGradiend
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +177,11 @@ def promote_checkpoint(source: str, destination: str, identity: RunIdentity) -> 
         atomic_write_json(staging / CONFIG_FILE, config)
 
 
-def finished_model_dir(trainer: Trainer) -> str | None:
+def finished_model_dir(trainer: RunContext) -> str | None:
     """Where a finished model of this trainer's run would be (``None`` when nothing is there)."""
     args = trainer.args
     directory = args.output_dir or (
-        str(Path(trainer.experiment_dir) / "model") if trainer.experiment_dir else None
+        str(Path(trainer.experiment_dir) / MODEL_DIR) if trainer.experiment_dir else None
     )
     if directory is None:
         return None
@@ -188,7 +189,7 @@ def finished_model_dir(trainer: Trainer) -> str | None:
     return directory if is_gradiend_checkpoint(directory) else None
 
 
-def reopen_finished_model(trainer: Trainer) -> tuple[str, ModelWithGradiend] | None:
+def reopen_finished_model(trainer: RunContext) -> tuple[str, ModelWithGradiend] | None:
     """The finished model of this run on disk (same identity): its directory and the loaded model.
 
     ``None`` when there is none.

@@ -22,7 +22,7 @@ from gradiend.training.state import TrainingState
 from gradiend.training.step_checkpoints import StepCheckpointer
 
 if TYPE_CHECKING:
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class SeedRun:
     stats: dict[str, Any]
 
 
-def validation_rows(trainer: Trainer, args: TrainingArguments, max_size: int | None) -> pd.DataFrame:
+def validation_rows(trainer: RunContext, args: TrainingArguments, max_size: int | None) -> pd.DataFrame:
     """Validation rows for checkpoint selection (training rows, with a warning, when there are none)."""
     rows = trainer.hook.gradiend_create_training_data(trainer=trainer, split="validation", max_size=max_size)
     if rows is not None and not rows.empty:
@@ -50,7 +50,7 @@ def validation_rows(trainer: Trainer, args: TrainingArguments, max_size: int | N
 
 
 def make_encoder_evaluation(
-    trainer: Trainer, args: TrainingArguments, rows: pd.DataFrame, *, progress: bool
+    trainer: RunContext, args: TrainingArguments, rows: pd.DataFrame, *, progress: bool
 ) -> EncoderEvaluation:
     """An evaluation function that encodes ``rows`` (gradients cached) and returns encoder metrics."""
     encoder = GradientEncoder(
@@ -92,7 +92,7 @@ def normalize_sign(model_with_gradiend: ModelWithGradiend, state: TrainingState)
 
 
 def train_seed(
-    trainer: Trainer,
+    trainer: RunContext,
     args: TrainingArguments,
     output_dir: str,
     seed: int,

@@ -55,36 +55,6 @@ def check_path_component(value: str, field: str) -> str:
     return value
 
 
-def _looks_like_path(spec: str) -> bool:
-    """Whether a model spec is meant as a local path (hub ids look like ``name`` or ``org/name``)."""
-    return (
-        spec.startswith(("/", "./", "../", "~", ".\\", "..\\"))
-        or "\\" in spec
-        or spec.count("/") > 1
-        or os.path.isabs(spec)
-    )
-
-
-def check_model_spec(spec: str) -> None:
-    """Refuse a base-model spec that names a missing path or a GRADIEND checkpoint.
-
-    Raises:
-        FileNotFoundError: ``spec`` is a path (absolute, ``./``, ``../``, ``~`` or nested) that does not
-            exist.
-        ValueError: ``spec`` is a GRADIEND checkpoint directory (not a base model).
-    """
-    from gradiend.model.checkpoint import is_gradiend_checkpoint
-
-    path = Path(spec).expanduser()
-    if _looks_like_path(spec) and not path.exists():
-        raise FileNotFoundError(f"model: the path {spec!r} does not exist (resolved: {path.resolve()})")
-    if path.is_dir() and is_gradiend_checkpoint(path):
-        raise ValueError(
-            f"model={spec!r} is a GRADIEND checkpoint, not a base model: pass its base model as model= and "
-            f"load the checkpoint with trainer.get_model(load_directory={spec!r})"
-        )
-
-
 def check_rewrite_target(directory: str | os.PathLike[str]) -> None:
     """Refuse to replace a folder that is not an earlier rewrite output.
 
@@ -110,7 +80,6 @@ def mark_rewrite(directory: str | os.PathLike[str], info: dict[str, Any]) -> Non
 
 __all__ = [
     "REWRITE_MARKER",
-    "check_model_spec",
     "check_path_component",
     "check_relative_name",
     "check_rewrite_target",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradiend.arguments import TrainingArguments
 from gradiend.executors.base import Executor, WorkerPool
+from gradiend.model.param_map import ParamMap
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.run_identity import METADATA_KEY as RUN_IDENTITY_KEY
 from gradiend.training.callbacks import TrainingCallback
@@ -26,7 +27,7 @@ from gradiend.training.runner import SeedRun, make_encoder_evaluation, train_see
 from gradiend.training.seeding import set_seed
 
 if TYPE_CHECKING:
-    from gradiend.trainer.trainer import Trainer
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,12 @@ class SeedResult:
 class SeedWork:
     """Everything needed to train one seed; the setup of seed workers (it returns itself).
 
-    It pickles with its trainer (see ``Trainer.__getstate__``); the validation encoder, which caches
-    gradients, is not pickled but built on first use wherever the work runs.
+    It pickles with its run (the trainer, see ``Trainer.__getstate__``); the validation encoder, which
+    caches gradients, is not pickled but built on first use wherever the work runs.
 
     Args:
-        trainer: the trainer whose definition, base model and parameter map are used.
+        trainer: the run (a :class:`~gradiend.run_context.RunContext`) whose definition, base model and
+            parameter map are used.
         args: the arguments of the run.
         callbacks: extra training callbacks (on a remote worker they run on a copy: changes they make
             to their own attributes do not come back).
@@ -58,11 +60,12 @@ class SeedWork:
         identity: the run identity (``RunIdentity.to_dict()``) stored in each model's metadata.
         progress: show progress bars.
         keep_models: return each trained model with its result (False for remote workers).
+        param_map: the parameter map of each new GRADIEND (default: the run's, ``trainer.param_map``).
     """
 
     def __init__(
         self,
-        trainer: Trainer,
+        trainer: RunContext,
         args: TrainingArguments,
         *,
         callbacks: Sequence[TrainingCallback] | None = None,
@@ -71,8 +74,10 @@ class SeedWork:
         progress: bool = True,
         keep_models: bool = True,
         identity: dict[str, Any] | None = None,
+        param_map: ParamMap | None = None,
     ) -> None:
         self.trainer = trainer
+        self.param_map = param_map
         self.args = args
         self.callbacks = list(callbacks or [])
         self.model_with_gradiend_cls = model_with_gradiend_cls
@@ -103,6 +108,7 @@ class SeedWork:
             progress=False,
             keep_models=False,
             identity=self.identity,
+            param_map=self.param_map,
         )
 
     def evaluation(self) -> EncoderEvaluation | None:
@@ -122,7 +128,7 @@ class SeedWork:
         # Loading the base model may reseed torch (e.g. a model trained on the fly): load it first.
         _ = self.trainer.param_map
         set_seed(seed)
-        model = self.trainer.create_model_with_gradiend(args=self.args)
+        model = self.trainer.create_model_with_gradiend(args=self.args, param_map=self.param_map)
         if self.model_with_gradiend_cls is not None:
             model = self.model_with_gradiend_cls(
                 model.base_model, model.gradiend, model.param_map, model.base_model_id, model.metadata

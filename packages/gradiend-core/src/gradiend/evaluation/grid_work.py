@@ -3,7 +3,8 @@
 The base model's score and the ``(feature_factor, learning_rate)`` points are split into one
 contiguous group per worker. A worker rewrites its own copy of the base model in place and restores
 it after each point (:func:`~gradiend.evaluation.decoder_grid.evaluate_grid_points`); its model is
-unpickled (or, in process, taken as is) once per worker, not once per point.
+unpickled (or, in process, taken as is) once per worker, not once per point. A unit receives the score
+function (a :class:`BaseModelScorer`, which pickles with its run), never the Evaluator.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from torch import nn
 
 from gradiend.definition import BaseModelScores, DecoderEvalData
 from gradiend.evaluation.decoder_grid import (
@@ -25,8 +28,8 @@ from gradiend.evaluation.decoder_grid import (
 from gradiend.executors.base import Executor, split_groups
 
 if TYPE_CHECKING:
-    from gradiend.evaluation.evaluator import Evaluator
     from gradiend.model.with_gradiend import ModelWithGradiend
+    from gradiend.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,28 @@ class GridGroup:
     with_base: bool
 
 
+class BaseModelScorer:
+    """Scores one base model through a run's ``gradiend_evaluate_base_model`` hook (picklable).
+
+    Args:
+        context: the run whose hook scores (pickles with it, see ``Trainer.__getstate__``).
+        eval_data: the decoder-evaluation data.
+        batch_size: scoring batch size.
+    """
+
+    def __init__(self, context: RunContext, eval_data: DecoderEvalData, batch_size: int) -> None:
+        self.context = context
+        self.eval_data = eval_data
+        self.batch_size = batch_size
+
+    def __call__(self, model: nn.Module) -> BaseModelScores:
+        """The scores of ``model`` on the evaluation data."""
+        context = self.context
+        return context.hook.gradiend_evaluate_base_model(
+            trainer=context, base_model=model, eval_data=self.eval_data, batch_size=self.batch_size
+        )
+
+
 @dataclass
 class GridState:
     """A worker's state: the model it rewrites and the function that scores it."""
@@ -49,34 +74,22 @@ class GridState:
 
 
 class GridWork:
-    """The setup of decoder-grid workers (picklable with the evaluator's trainer).
+    """The setup of decoder-grid workers (picklable when its score function is).
 
     Args:
-        evaluator: supplies the scoring function (the trainer's ``gradiend_evaluate_base_model`` hook).
+        score: scores one base model (e.g. a :class:`BaseModelScorer`).
         model: the base model with its trained GRADIEND.
-        eval_data: the decoder-evaluation data.
-        batch_size: scoring batch size.
         progress: show a progress bar per group.
     """
 
-    def __init__(
-        self,
-        evaluator: Evaluator,
-        model: ModelWithGradiend,
-        eval_data: DecoderEvalData,
-        batch_size: int,
-        progress: bool = True,
-    ) -> None:
-        self.evaluator = evaluator
+    def __init__(self, score: ScoreFn, model: ModelWithGradiend, progress: bool = True) -> None:
+        self.score = score
         self.model = model
-        self.eval_data = eval_data
-        self.batch_size = batch_size
         self.progress = progress
 
     def __call__(self) -> GridState:
         """Build the worker state (runs once per worker)."""
-        score = self.evaluator.score_function(self.eval_data, self.batch_size)
-        return GridState(self.model, score, self.progress)
+        return GridState(self.model, self.score, self.progress)
 
 
 def evaluate_group(state: GridState, group: GridGroup) -> tuple[BaseModelScores | None, list[GridPoint]]:
@@ -107,7 +120,7 @@ def evaluate_grid(
     """
     points = grid_points(feature_factors, learning_rates)
     if not executor.in_process:
-        work = GridWork(work.evaluator, work.model, work.eval_data, work.batch_size, progress=False)
+        work = GridWork(work.score, work.model, progress=False)
     # Position 0 is the base model, so it counts towards the balance of the groups like a point.
     groups = split_groups(len(points) + 1, executor.workers, None)
     items = [
@@ -126,4 +139,12 @@ def evaluate_grid(
     return DecoderGrid(base=base, points=[point for _, group_points in results for point in group_points])
 
 
-__all__ = ["GridGroup", "GridState", "GridWork", "evaluate_grid", "evaluate_group", "grid_points"]
+__all__ = [
+    "BaseModelScorer",
+    "GridGroup",
+    "GridState",
+    "GridWork",
+    "evaluate_grid",
+    "evaluate_group",
+    "grid_points",
+]
