@@ -215,13 +215,3 @@ def test_multi_seed_run_logs_one_line_per_seed(tmp_path: Path, caplog: pytest.Lo
     assert f"selected seed {selected} (best step {stats['best_step']}, correlation" in summary
     assert f"validation correlation {stats['eval_correlation']:+.4f}" in summary
     assert f"model saved to {tmp_path / 'model'}" in summary
-
-
-def test_the_former_demo_module_path_still_gives_the_demo_helpers() -> None:
-    import gradiend.demo as demo
-    import gradiend.report.demo as former
-
-    for name in former.__all__:
-        assert getattr(former, name) is getattr(demo, name)
-    with pytest.raises(AttributeError, match="no attribute 'missing'"):
-        _ = former.missing
