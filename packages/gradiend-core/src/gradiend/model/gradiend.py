@@ -228,7 +228,7 @@ class GradiendModel(nn.Module):
             for m in self.modules()
         )
 
-    def _grad_buffer(self, parameter: nn.Parameter) -> torch.Tensor:
+    def _grad_buffer(self, parameter: torch.Tensor) -> torch.Tensor:
         """``parameter.grad``, allocated once (kept between steps, overwritten by each step)."""
         grad = parameter.grad
         if grad is None or grad.shape != parameter.shape or grad.dtype != parameter.dtype:
