@@ -202,3 +202,27 @@ def test_a_runner_does_not_report_its_parent_peak_memory() -> None:
     out = subprocess.run([sys.executable, "-c", code, runners], capture_output=True, text=True, check=True)
     inherited, peak = (float(v) for v in out.stdout.split())
     assert 0 < peak < inherited, (peak, inherited)
+
+
+def test_convergence_seeds_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from benchmarks import convergence
+    from benchmarks.execute import runner_env
+
+    assert convergence.parse_seeds("0-2,7") == [0, 1, 2, 7]
+    with pytest.raises(argparse.ArgumentTypeError, match="--seeds"):
+        convergence.parse_seeds("zero")
+    results = {
+        "bert-0.14m": {
+            "0": {"ours": {"test_correlation": -0.99}, "published": {"test_correlation": 0.2}},
+            "1": {"ours": {"test_correlation": 0.6}, "published": {"error": "exit code 1"}},
+        }
+    }
+    rows = convergence.summary_rows(results, ["ours", "published"])
+    assert rows[2] == "| bert-0.14m | ours | 2 / 2 | 0: 0.990, 1: 0.600 |"
+    assert rows[3] == "| bert-0.14m | published | 0 / 1 (1 failed) | 0: 0.200 |"
+    # the published runner never sees this project's sources on PYTHONPATH
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/src")
+    assert "PYTHONPATH" not in runner_env(1, "published")
+    assert runner_env(1, "ours")["PYTHONPATH"] == "/somewhere/src"
