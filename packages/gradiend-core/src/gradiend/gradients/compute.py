@@ -106,11 +106,18 @@ def compute_gradient_pair(
 
 
 def source_gradient(
-    losses: PairedLoss, params: Sequence[nn.Parameter], param_map: ParamMap, source: str
+    losses: PairedLoss,
+    params: Sequence[nn.Parameter],
+    param_map: ParamMap,
+    source: str,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """The flat gradient of one kind (encoder evaluation); neutral rows give their factual gradient."""
+    """The flat gradient of one kind (encoder evaluation); neutral rows give their factual gradient.
+
+    With ``out`` (a float32 vector of length ``param_map.size``) the gradient is written into it.
+    """
     _check_kind("source", source)
-    return param_map.flatten(_grads(_loss_of(source, losses), params, retain_graph=False))
+    return param_map.flatten(_grads(_loss_of(source, losses), params, retain_graph=False), out=out)
 
 
 __all__ = ["GRADIENT_KINDS", "GradientPair", "compute_gradient_pair", "source_gradient"]
