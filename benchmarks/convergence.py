@@ -8,7 +8,7 @@ batch 8, lr 1e-4, in-training evaluation four times on 16 validation rows per cl
 evaluation on 60 rows per variant), only the seed changes, and the decoder grid is skipped (it does not
 decide convergence). A run converges when its test-split abs(correlation) is >= :data:`CONVERGED_AT`,
 the bar of the comparison report. Specs, logs and JSON results go to
-``benchmarks/output/convergence/TIMESTAMP``; the table is printed and appended to RESULTS.md.
+``benchmarks/output/convergence/TIMESTAMP-MODELS``; the table is printed and appended to RESULTS.md.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--render",
         metavar="RUN_DIR",
         type=Path,
-        help="print RUN_DIR/results.json's table",
+        help="print the table of RUN_DIR's run files",
     )
     args = parser.parse_args(argv)
     unknown = [m for m in args.models.split(",") if m not in MODELS]
@@ -84,7 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def _one_run(
     library: str, python: Path, model: str, seed: int, steps: int, data: Any, model_dir: Path, run_dir: Path
-) -> dict[str, Any]:
+) -> None:
     settings = replace(SuiteOptions(models=[model], steps=steps).settings(model), seed=seed)
     label = f"{model}-seed{seed}-{library}"
     spec = make_spec(
@@ -97,16 +97,32 @@ def _one_run(
     )
     spec["skip_decoder"] = True
     try:
-        result = run_runner(library, python, spec, run_dir, label)
+        run_runner(library, python, spec, run_dir, label)
     except (RuntimeError, OSError) as error:
         logger.error("%s failed: %s", label, error)
-        return {"error": str(error)}
-    train = result.get("train", {})
-    return {
-        "test_correlation": result["encoder"]["correlation"],
-        "best_validation_correlation": train.get("best_validation_correlation"),
-        "wall_seconds": result.get("wall_seconds"),
-    }
+
+
+def collect(run_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Model -> seed -> library -> outcome, read from the run files of ``run_dir``.
+
+    A run whose spec was written but which left no result counts as failed (its log says why).
+    """
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for spec_path in sorted(run_dir.glob("*.spec.json")):
+        label = spec_path.name.removesuffix(".spec.json")
+        model, _, rest = label.partition("-seed")
+        seed, _, library = rest.partition("-")
+        result_path = run_dir / f"{label}.result.json"
+        outcome: dict[str, Any] = {"error": f"no result; see {label}.log"}
+        if result_path.exists():
+            result = json.loads(result_path.read_text())
+            outcome = {
+                "test_correlation": result["encoder"]["correlation"],
+                "best_validation_correlation": result.get("train", {}).get("best_validation_correlation"),
+                "wall_seconds": result.get("wall_seconds"),
+            }
+        results.setdefault(model, {}).setdefault(seed, {})[library] = outcome
+    return results
 
 
 def summary_rows(results: dict[str, dict[str, dict[str, Any]]], libraries: list[str]) -> list[str]:
@@ -124,12 +140,17 @@ def summary_rows(results: dict[str, dict[str, dict[str, Any]]], libraries: list[
             cells = ", ".join(
                 f"{s}: {abs(c):.3f}" for s, c in sorted(done.items(), key=lambda kv: int(kv[0]))
             )
-            note = f" ({failed} failed)" if failed else ""
+            note = f" ({failed} without a result)" if failed else ""
             lines.append(f"| {model} | {library} | {converged} / {len(done)}{note} | {cells} |")
     return lines
 
 
-def report(results: dict[str, Any], argv: list[str], load: dict[str, list[float]], minutes: float) -> str:
+def report(
+    results: dict[str, dict[str, dict[str, Any]]],
+    argv: list[str],
+    load: dict[str, list[float]],
+    minutes: float,
+) -> str:
     """The Markdown section for RESULTS.md."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = "benchmarks/convergence.py " + " ".join(shlex.quote(a) for a in argv)
@@ -144,7 +165,7 @@ def report(results: dict[str, Any], argv: list[str], load: dict[str, list[float]
             f"[{start}], at end [{end}]",
             f"- A run converges at test abs(corr) >= {CONVERGED_AT}; decoder grid skipped",
             "",
-            *summary_rows(results["models"], libraries),
+            *summary_rows(results, libraries),
             "",
         ]
     )
@@ -155,26 +176,22 @@ def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = parse_args(argv)
     if args.render is not None:
-        saved = json.loads((args.render / "results.json").read_text())
-        print("\n".join(summary_rows(saved["models"], list(LIBRARIES))))
+        print("\n".join(summary_rows(collect(args.render), list(LIBRARIES))))
         return
     models, libraries = args.models.split(","), args.libraries.split(",")
-    run_dir = OUTPUT / "convergence" / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    run_dir = OUTPUT / "convergence" / f"{stamp}-{'-'.join(models)}"
+    run_dir.mkdir(parents=True, exist_ok=False)
     load_start, begin = list(os.getloadavg()), time.perf_counter()
     data, dirs = build_workload(OUTPUT, models)
     pythons = {"ours": Path(sys.executable)}
     if "published" in libraries:
         pythons["published"] = published_python()
-    results: dict[str, Any] = {"models": {m: {} for m in models}, "steps": args.steps}
     for model in models:
         for seed in args.seeds:
-            runs = results["models"][model].setdefault(str(seed), {})
             for library in libraries:
-                runs[library] = _one_run(
-                    library, pythons[library], model, seed, args.steps, data, dirs[model], run_dir
-                )
-            (run_dir / "results.json").write_text(json.dumps(results, indent=2))
+                _one_run(library, pythons[library], model, seed, args.steps, data, dirs[model], run_dir)
+    results = collect(run_dir)
     load = {"start": load_start, "end": list(os.getloadavg())}
     text = report(results, argv, load, (time.perf_counter() - begin) / 60)
     (run_dir / "RESULTS.md").write_text(text)

@@ -204,6 +204,25 @@ def test_a_runner_does_not_report_its_parent_peak_memory() -> None:
     assert 0 < peak < inherited, (peak, inherited)
 
 
+def test_convergence_reads_its_run_files(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks import convergence
+
+    for label in ("bert-3.5m-seed0-ours", "bert-3.5m-seed0-published", "bert-3.5m-seed1-ours"):
+        (tmp_path / f"{label}.spec.json").write_text("{}")
+    for label, corr in (("bert-3.5m-seed0-ours", 0.999), ("bert-3.5m-seed1-ours", -0.3)):
+        result = {"encoder": {"correlation": corr}, "train": {"best_validation_correlation": 0.9}}
+        (tmp_path / f"{label}.result.json").write_text(json.dumps(result))
+    results = convergence.collect(tmp_path)
+    assert results["bert-3.5m"]["0"]["ours"]["test_correlation"] == 0.999
+    assert "error" in results["bert-3.5m"]["0"]["published"]
+    text = convergence.report(results, ["--seeds", "0-1"], {"start": [1.0] * 3, "end": [2.0] * 3}, 1.5)
+    assert "| bert-3.5m | ours | 1 / 2 | 0: 0.999, 1: 0.300 |" in text
+    assert "| bert-3.5m | published | 0 / 0 (1 without a result) |  |" in text
+    assert "`benchmarks/convergence.py --seeds 0-1` (1.5 min)" in text
+
+
 def test_convergence_seeds_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
@@ -221,7 +240,7 @@ def test_convergence_seeds_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     rows = convergence.summary_rows(results, ["ours", "published"])
     assert rows[2] == "| bert-0.14m | ours | 2 / 2 | 0: 0.990, 1: 0.600 |"
-    assert rows[3] == "| bert-0.14m | published | 0 / 1 (1 failed) | 0: 0.200 |"
+    assert rows[3] == "| bert-0.14m | published | 0 / 1 (1 without a result) | 0: 0.200 |"
     # the published runner never sees this project's sources on PYTHONPATH
     monkeypatch.setenv("PYTHONPATH", "/somewhere/src")
     assert "PYTHONPATH" not in runner_env(1, "published")
