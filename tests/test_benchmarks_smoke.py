@@ -245,3 +245,25 @@ def test_convergence_seeds_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", "/somewhere/src")
     assert "PYTHONPATH" not in runner_env(1, "published")
     assert runner_env(1, "ours")["PYTHONPATH"] == "/somewhere/src"
+
+
+def test_step_profiler_times_a_fused_gradiend_step() -> None:
+    from gradiend.model.gradiend import GradiendModel
+
+    torch.manual_seed(0)
+    base = nn.Linear(8, 8)
+    gradiend = GradiendModel(72)
+    optimizer = torch.optim.AdamW(gradiend.parameters(), lr=1e-3)
+    profiler = StepProfiler(base, None).install()
+    profiler.wrap_fused(GradiendModel, "fused_mse_backward_")
+    assert gradiend.supports_fused_mse()  # no hook on the GRADIEND's modules
+    for _ in range(4):
+        loss = base(torch.randn(2, 8)).sum()
+        source = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, list(base.parameters()))])
+        gradiend.fused_mse_backward_(source, source)
+        optimizer.step()
+    profiler.remove()
+    means = profiler.summary()["mean_seconds"]
+    assert means["gradiend_backward"] > 0 and means["base_backward"] > 0 and means["optimizer_step"] > 0
+    assert means["gradiend_forward"] == 0
+    assert GradiendModel.fused_mse_backward_.__qualname__ == "GradiendModel.fused_mse_backward_"  # unwrapped
