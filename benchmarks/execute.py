@@ -18,9 +18,15 @@ RUNNERS_DIR = Path(__file__).resolve().parent / "runners"
 RUNNERS: dict[str, str] = {"ours": "ours.py", "published": "published.py", "reference": "reference.py"}
 
 
-def runner_env(threads: int) -> dict[str, str]:
-    """The child's environment: offline hubs, no display, ``threads`` BLAS/OpenMP threads."""
+def runner_env(threads: int, runner: str = "ours") -> dict[str, str]:
+    """The child's environment: offline hubs, no display, ``threads`` BLAS/OpenMP threads.
+
+    The published runner gets no ``PYTHONPATH``: a path to this project's sources there would shadow
+    the published ``gradiend`` package in its own venv.
+    """
     env = dict(os.environ)
+    if runner == "published":
+        env.pop("PYTHONPATH", None)
     env.update(
         {
             "HF_HUB_OFFLINE": "1",
@@ -56,7 +62,7 @@ def run_runner(
             [str(python), str(RUNNERS_DIR / RUNNERS[runner]), str(spec_path), str(result_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=runner_env(int(spec["threads"])),
+            env=runner_env(int(spec["threads"]), runner),
             timeout=timeout,
             check=False,
         )

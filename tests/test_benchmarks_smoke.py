@@ -202,3 +202,68 @@ def test_a_runner_does_not_report_its_parent_peak_memory() -> None:
     out = subprocess.run([sys.executable, "-c", code, runners], capture_output=True, text=True, check=True)
     inherited, peak = (float(v) for v in out.stdout.split())
     assert 0 < peak < inherited, (peak, inherited)
+
+
+def test_convergence_reads_its_run_files(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks import convergence
+
+    for label in ("bert-3.5m-seed0-ours", "bert-3.5m-seed0-published", "bert-3.5m-seed1-ours"):
+        (tmp_path / f"{label}.spec.json").write_text("{}")
+    for label, corr in (("bert-3.5m-seed0-ours", 0.999), ("bert-3.5m-seed1-ours", -0.3)):
+        result = {"encoder": {"correlation": corr}, "train": {"best_validation_correlation": 0.9}}
+        (tmp_path / f"{label}.result.json").write_text(json.dumps(result))
+    results = convergence.collect(tmp_path)
+    assert results["bert-3.5m"]["0"]["ours"]["test_correlation"] == 0.999
+    assert "error" in results["bert-3.5m"]["0"]["published"]
+    text = convergence.report(results, ["--seeds", "0-1"], {"start": [1.0] * 3, "end": [2.0] * 3}, 1.5)
+    assert "| bert-3.5m | ours | 1 / 2 | 0: 0.999, 1: 0.300 |" in text
+    assert "| bert-3.5m | published | 0 / 0 (1 without a result) |  |" in text
+    assert "`benchmarks/convergence.py --seeds 0-1` (1.5 min)" in text
+
+
+def test_convergence_seeds_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from benchmarks import convergence
+    from benchmarks.execute import runner_env
+
+    assert convergence.parse_seeds("0-2,7") == [0, 1, 2, 7]
+    with pytest.raises(argparse.ArgumentTypeError, match="--seeds"):
+        convergence.parse_seeds("zero")
+    results = {
+        "bert-0.14m": {
+            "0": {"ours": {"test_correlation": -0.99}, "published": {"test_correlation": 0.2}},
+            "1": {"ours": {"test_correlation": 0.6}, "published": {"error": "exit code 1"}},
+        }
+    }
+    rows = convergence.summary_rows(results, ["ours", "published"])
+    assert rows[2] == "| bert-0.14m | ours | 2 / 2 | 0: 0.990, 1: 0.600 |"
+    assert rows[3] == "| bert-0.14m | published | 0 / 1 (1 without a result) | 0: 0.200 |"
+    # the published runner never sees this project's sources on PYTHONPATH
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/src")
+    assert "PYTHONPATH" not in runner_env(1, "published")
+    assert runner_env(1, "ours")["PYTHONPATH"] == "/somewhere/src"
+
+
+def test_step_profiler_times_a_fused_gradiend_step() -> None:
+    from gradiend.model.gradiend import GradiendModel
+
+    torch.manual_seed(0)
+    base = nn.Linear(8, 8)
+    gradiend = GradiendModel(72)
+    optimizer = torch.optim.AdamW(gradiend.parameters(), lr=1e-3)
+    profiler = StepProfiler(base, None).install()
+    profiler.wrap_fused(GradiendModel, "fused_mse_backward_")
+    assert gradiend.supports_fused_mse()  # no hook on the GRADIEND's modules
+    for _ in range(4):
+        loss = base(torch.randn(2, 8)).sum()
+        source = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, list(base.parameters()))])
+        gradiend.fused_mse_backward_(source, source)
+        optimizer.step()
+    profiler.remove()
+    means = profiler.summary()["mean_seconds"]
+    assert means["gradiend_backward"] > 0 and means["base_backward"] > 0 and means["optimizer_step"] > 0
+    assert means["gradiend_forward"] == 0
+    assert GradiendModel.fused_mse_backward_.__qualname__ == "GradiendModel.fused_mse_backward_"  # unwrapped

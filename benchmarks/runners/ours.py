@@ -73,8 +73,12 @@ def _capture(profile: bool) -> Any:
             self.loop.begin()
             if profile:
                 mwg = state.model_with_gradiend
-                self.profiler = StepProfiler(mwg.base_model, mwg.gradiend.encoder).install()
+                fused = loop.uses_fused_step(mwg.gradiend, state.args)
+                encoder = None if fused else mwg.gradiend.encoder  # an encoder hook disables the fused step
+                self.profiler = StepProfiler(mwg.base_model, encoder).install()
                 self.profiler.wrap_flatten(ParamMap, "flatten")
+                if fused:
+                    self.profiler.wrap_fused(type(mwg.gradiend), "fused_mse_backward_")
 
         def on_train_end(self, state: Any) -> None:
             self.loop.end()

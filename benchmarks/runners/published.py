@@ -170,14 +170,15 @@ def main(argv: list[str]) -> None:
             "correlation": float(enc["correlation"]),
             "mean_by_class": {str(k): float(v) for k, v in (enc.get("mean_by_class") or {}).items()},
         }
-        with clock.phase("decoder_grid"):
-            dec = trainer.evaluate_decoder(use_cache=False)
-        phase = clock.phases["decoder_grid"]
-        result["decoder"] = {
-            "seconds": phase["seconds"],
-            "cpu_seconds": phase["cpu_seconds"],
-            "grid_points": len(dec["grid"]),
-        }
+        if not spec.get("skip_decoder"):
+            with clock.phase("decoder_grid"):
+                dec = trainer.evaluate_decoder(use_cache=False)
+            phase = clock.phases["decoder_grid"]
+            result["decoder"] = {
+                "seconds": phase["seconds"],
+                "cpu_seconds": phase["cpu_seconds"],
+                "grid_points": len(dec["grid"]),
+            }
     result["memory"] = memory_summary(baseline, clock)
     result["phases"] = clock.phases
     result["wall_seconds"] = time.perf_counter() - wall

@@ -8,7 +8,9 @@ Instrumentation (installed before training, removed afterwards):
 * ``flatten``: the library's own gradient-flattening function, wrapped by the runner;
 * ``gradiend_forward``: from the encoder's forward pre-hook to the first backward call after it
   (encoder, decoder and the MSE loss);
-* ``gradiend_backward``: backward calls after the encoder ran;
+* ``gradiend_backward``: backward calls after the encoder ran; with a fused GRADIEND step (ours: the
+  gradients computed by hand in one call, see :meth:`StepProfiler.wrap_fused`) that call, forward
+  included, and ``gradiend_forward`` stays 0;
 * ``optimizer_step``: global optimizer step pre/post hooks;
 * ``other``: the rest of the step (tokenisation, batching, copies, bookkeeping, progress bars).
 
@@ -42,7 +44,10 @@ class StepProfiler:
     """Accumulates per-phase time for each training step (see the module docstring)."""
 
     def __init__(
-        self, base_model: nn.Module, encoder: nn.Module, clock: Callable[[], float] = time.process_time
+        self,
+        base_model: nn.Module,
+        encoder: nn.Module | None,
+        clock: Callable[[], float] = time.process_time,
     ) -> None:
         self.clock = clock
         self.base_model = base_model
@@ -64,10 +69,11 @@ class StepProfiler:
         self._handles += [
             self.base_model.register_forward_pre_hook(self._base_pre),
             self.base_model.register_forward_hook(self._base_post),
-            self.encoder.register_forward_pre_hook(self._encoder_pre),
             register_optimizer_step_pre_hook(self._opt_pre),
             register_optimizer_step_post_hook(self._opt_post),
         ]
+        if self.encoder is not None:  # None: the GRADIEND step is timed by wrap_fused instead
+            self._handles.append(self.encoder.register_forward_pre_hook(self._encoder_pre))
         self._wrap(torch.autograd, "grad", self._backward_wrapper)
         self._wrap(torch.autograd, "backward", self._backward_wrapper)
         return self
@@ -75,6 +81,14 @@ class StepProfiler:
     def wrap_flatten(self, owner: Any, attribute: str) -> None:
         """Time calls of ``owner.attribute`` (a function or method) as ``flatten``."""
         self._wrap(owner, attribute, lambda fn: self._timed(fn, "flatten"))
+
+    def wrap_fused(self, owner: Any, attribute: str) -> None:
+        """Time calls of ``owner.attribute`` (GRADIEND forward and backward in one) as ``gradiend_backward``.
+
+        For a step that computes the GRADIEND gradients without module calls (no encoder hook fires);
+        create the profiler with ``encoder=None`` then, since a hook on the encoder disables that step.
+        """
+        self._wrap(owner, attribute, lambda fn: self._timed(fn, "gradiend_backward"))
 
     def remove(self) -> None:
         """Undo :meth:`install` and :meth:`wrap_flatten`."""

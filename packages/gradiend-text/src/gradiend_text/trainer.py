@@ -33,6 +33,7 @@ from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_tex
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
 from gradiend_text.perplexity import causal_lm_perplexity
 from gradiend_text.report import probability_table_html
+from gradiend_text.row_cache import CachedRowEncoder, ObjectiveRowEncoder, RowEncoder
 from gradiend_text.scoring import (
     language_modeling_score,
     language_modeling_utility,
@@ -158,6 +159,7 @@ class TextPredictionTrainer(Trainer):
         self.objective: Objective | None = None
         self.mlm_head: DecoderMLMHead | None = None
         self.mask_placeholder = mask_placeholder
+        self._row_encoders: dict[tuple[str, str, int], CachedRowEncoder] = {}
         defaults = TextColumns()
         columns = TextColumns(
             masked=masked_col or defaults.masked,
@@ -269,17 +271,34 @@ class TextPredictionTrainer(Trainer):
         tokenizer, objective = self._ready()
         requested = self.args.prediction_objective
         if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
-            window = self.args.decoder_sequence_cloze_rhs_window
-            encoder = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
+            encoder = self._row_encoder(objective)
             return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
         head = self._training_head()
         if head is None:
-            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder)
+            encoder = self._row_encoder(objective)
+            return compute_paired_loss(base_model, tokenizer, rows, objective, self.mask_placeholder, encoder)
         factual = head_loss(base_model, head, tokenizer, rows, "factual", self.mask_placeholder)
         if "alternative" not in rows.columns or rows["alternative"].isna().all():
             return PairedLoss(factual=factual)
         alternative = head_loss(base_model, head, tokenizer, rows, "alternative", self.mask_placeholder)
         return PairedLoss(factual=factual, alternative=alternative)
+
+    def _row_encoder(self, objective: Objective) -> CachedRowEncoder:
+        """The row encoder of the current objective settings, tokenising each distinct row once."""
+        requested = self.args.prediction_objective
+        window = self.args.decoder_sequence_cloze_rhs_window
+        if requested in ("clm_sequence_cloze", "seq2seq_decoder_sequence_cloze"):
+            key: tuple[str, str, int] = (requested, objective, window)
+        else:
+            key = ("row", objective, 0)
+        cached = self._row_encoders.get(key)
+        if cached is None:
+            if key[0] == "row":
+                encode: RowEncoder = ObjectiveRowEncoder(objective)
+            else:
+                encode = cloze_encoder(window) if objective == "clm" else seq2seq_cloze_encoder(window)
+            cached = self._row_encoders[key] = CachedRowEncoder(encode)
+        return cached
 
     # --- decoder-only models with an auxiliary MLM head -------------------------------------------
 

@@ -65,10 +65,14 @@ class ShardWork:
         return self
 
 
-def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False) -> Iterator[torch.Tensor]:
+def row_gradients(
+    work: ShardWork, rows: pd.DataFrame, *, progress: bool = False, reuse_buffer: bool = True
+) -> Iterator[torch.Tensor]:
     """The gradient of each row of ``rows``, one at a time (never more than one in memory).
 
-    The bar is shown when ``progress`` is set (callers pass the trainer's ``progress_bars()``) and
+    With ``reuse_buffer`` every row is flattened into the same vector (no n-sized allocation per row):
+    a yielded gradient is overwritten by the next one, so use or copy it before advancing. The bar is
+    shown when ``progress`` is set (callers pass the trainer's ``progress_bars()``) and
     ``TQDM_DISABLE`` is not.
     """
     bars = progress_enabled(progress)
@@ -76,9 +80,13 @@ def row_gradients(work: ShardWork, rows: pd.DataFrame, *, progress: bool = False
     model_with_gradiend = work.model_with_gradiend
     base_model, param_map = model_with_gradiend.base_model, model_with_gradiend.param_map
     params = param_map.parameters(base_model)  # looked up once, not once per row
+    buffer = None
     for i in indices:
         losses = work.definition.compute_losses(base_model, rows.iloc[i : i + 1])
-        yield source_gradient(losses, params, param_map, work.source)
+        gradient = source_gradient(losses, params, param_map, work.source, out=buffer)
+        if reuse_buffer:
+            buffer = gradient
+        yield gradient
 
 
 def _encodings(model_with_gradiend: ModelWithGradiend, gradients: Iterator[torch.Tensor]) -> torch.Tensor:

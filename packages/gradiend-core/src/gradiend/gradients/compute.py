@@ -55,12 +55,20 @@ def _loss_of(kind: str, losses: PairedLoss) -> torch.Tensor:
     return losses.factual - losses.alternative
 
 
+def _flat_into(
+    param_map: ParamMap, grads: list[torch.Tensor], out: Sequence[torch.Tensor] | None, slot: int
+) -> torch.Tensor:
+    """Flatten ``grads`` into ``out[slot]`` when buffers are given, else into a new vector."""
+    return param_map.flatten(grads, out=None if out is None else out[slot])
+
+
 def compute_gradient_pair(
     losses: PairedLoss,
     params: Sequence[nn.Parameter],
     param_map: ParamMap,
     source: str,
     target: str,
+    out: Sequence[torch.Tensor] | None = None,
 ) -> GradientPair:
     """Flat gradients of ``source`` and ``target`` kinds for one batch.
 
@@ -70,32 +78,46 @@ def compute_gradient_pair(
         param_map: flattens per-parameter gradients into one vector.
         source: kind fed to the encoder.
         target: kind reconstructed by the decoder.
+        out: two float32 vectors of length ``param_map.size`` to flatten into (reused between
+            batches: no n-sized allocation per batch); the first kind computed goes into ``out[0]``.
     """
     _check_kind("source", source)
     _check_kind("target", target)
+    if out is not None and len(out) != 2:
+        raise ValueError(f"out must hold two flat buffers, got {len(out)}")
     if source == target or losses.alternative is None:
-        flat = param_map.flatten(_grads(_loss_of(source, losses), params, retain_graph=False))
+        grads = _grads(_loss_of(source, losses), params, retain_graph=False)
+        flat = _flat_into(param_map, grads, out, 0)
         return GradientPair(source=flat, target=flat)
     kinds = {source, target}
     if kinds == {"factual", "alternative"}:
-        first = param_map.flatten(_grads(losses.factual, params, retain_graph=True))
-        second = param_map.flatten(_grads(losses.alternative, params, retain_graph=False))
+        first = _flat_into(param_map, _grads(losses.factual, params, retain_graph=True), out, 0)
+        second = _flat_into(param_map, _grads(losses.alternative, params, retain_graph=False), out, 1)
         by_kind = {"factual": first, "alternative": second}
     else:
         # One of the two is diff: compute the other kind, then diff, deriving nothing twice.
         other = next(iter(kinds - {"diff"}))
-        other_flat = param_map.flatten(_grads(_loss_of(other, losses), params, retain_graph=True))
-        diff_flat = param_map.flatten(_grads(_loss_of("diff", losses), params, retain_graph=False))
-        by_kind = {other: other_flat, "diff": diff_flat}
+        other_grads = _grads(_loss_of(other, losses), params, retain_graph=True)
+        other_flat = _flat_into(param_map, other_grads, out, 0)
+        del other_grads  # freed before the second backward allocates its gradients
+        diff_grads = _grads(_loss_of("diff", losses), params, retain_graph=False)
+        by_kind = {other: other_flat, "diff": _flat_into(param_map, diff_grads, out, 1)}
     return GradientPair(source=by_kind[source], target=by_kind[target])
 
 
 def source_gradient(
-    losses: PairedLoss, params: Sequence[nn.Parameter], param_map: ParamMap, source: str
+    losses: PairedLoss,
+    params: Sequence[nn.Parameter],
+    param_map: ParamMap,
+    source: str,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """The flat gradient of one kind (encoder evaluation); neutral rows give their factual gradient."""
+    """The flat gradient of one kind (encoder evaluation); neutral rows give their factual gradient.
+
+    With ``out`` (a float32 vector of length ``param_map.size``) the gradient is written into it.
+    """
     _check_kind("source", source)
-    return param_map.flatten(_grads(_loss_of(source, losses), params, retain_graph=False))
+    return param_map.flatten(_grads(_loss_of(source, losses), params, retain_graph=False), out=out)
 
 
 __all__ = ["GRADIENT_KINDS", "GradientPair", "compute_gradient_pair", "source_gradient"]

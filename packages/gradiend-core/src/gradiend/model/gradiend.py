@@ -208,6 +208,84 @@ class GradiendModel(nn.Module):
         h = self.encode(x)
         return self.decode(h), h
 
+    # --- the training step's gradients without autograd ---------------------------------------------
+
+    def supports_fused_mse(self) -> bool:
+        """Whether :meth:`fused_mse_backward_` applies to this network.
+
+        It needs an identity decoder, a tanh or identity encoder, float32/float64 weights that all
+        require gradients, and no hooks on the network's modules (hooks expect the module calls that
+        the fused step skips).
+        """
+        if self.activation_decoder != "identity" or self.activation_encoder not in ("tanh", "identity"):
+            return False
+        if self.dtype not in (torch.float32, torch.float64):
+            return False
+        if not all(p.requires_grad for p in self.parameters()):
+            return False
+        return not any(
+            m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
+            for m in self.modules()
+        )
+
+    def _grad_buffer(self, parameter: torch.Tensor) -> torch.Tensor:
+        """``parameter.grad``, allocated once (kept between steps, overwritten by each step)."""
+        grad = parameter.grad
+        if grad is None or grad.shape != parameter.shape or grad.dtype != parameter.dtype:
+            grad = torch.empty_like(parameter)
+            parameter.grad = grad
+        return grad
+
+    def fused_mse_backward_(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The reconstruction loss mean((decode(encode(source)) - target)^2) of one gradient pair.
+
+        Writes the loss's gradient into each parameter's ``.grad`` (overwriting it; the buffers are
+        allocated once and reused by every later step), computed by hand with no n-sized temporary:
+        the residual is formed in the decoder bias's gradient buffer and becomes that gradient. Equal
+        to ``loss.backward()`` on :meth:`forward` up to float rounding. Needs :meth:`supports_fused_mse`.
+
+        Args:
+            source: the encoder input, shape [n].
+            target: the reconstruction target, shape [n].
+
+        Returns:
+            The loss, a 0-dim tensor in the weight dtype.
+        """
+        if not self.supports_fused_mse():
+            raise ValueError(
+                "fused_mse_backward_ needs activation_decoder='identity', activation_encoder 'tanh' or "
+                f"'identity', float32/float64 weights and no module hooks; got {self.activation_encoder!r}/"
+                f"{self.activation_decoder!r}, {dtype_name(self.dtype)}"
+            )
+        n = self.input_dim
+        if source.shape != (n,) or target.shape != (n,):
+            raise ValueError(
+                f"source and target must have shape ({n},), "
+                f"got {tuple(source.shape)} and {tuple(target.shape)}"
+            )
+        weight = self.encoder.weight
+        source = source.to(device=weight.device, dtype=weight.dtype)
+        target = target.to(device=weight.device, dtype=weight.dtype)
+        with torch.no_grad():
+            h = torch.addmv(self.encoder.bias, weight, source)  # [k]
+            if self.activation_encoder == "tanh":
+                h = torch.tanh(h)
+            decoder_weight, decoder_bias = self.decoder.weight, self.decoder.bias
+            if decoder_bias is not None:
+                residual = self._grad_buffer(decoder_bias)
+                torch.addmv(decoder_bias, decoder_weight, h, out=residual)
+            else:
+                residual = torch.mv(decoder_weight, h)
+            residual.sub_(target)
+            loss = torch.dot(residual, residual) / n
+            residual.mul_(2.0 / n)  # d loss / d reconstruction = d loss / d decoder bias
+            grad_h = torch.mv(decoder_weight.t(), residual)  # [k]
+            torch.mul(residual[:, None], h[None, :], out=self._grad_buffer(decoder_weight))
+            grad_pre = grad_h * (1 - h * h) if self.activation_encoder == "tanh" else grad_h
+            torch.mul(grad_pre[:, None], source[None, :], out=self._grad_buffer(weight))
+            self._grad_buffer(self.encoder.bias).copy_(grad_pre)
+        return loss
+
     def decoder_direction(self, feature_factor: float | Sequence[float]) -> torch.Tensor:
         """activation_decoder(f @ W_dec^T + b_dec) as a float32 vector [n] on the decoder's device.
 

@@ -284,6 +284,24 @@ class ParamMap:
 
     # --- flat vectors ----------------------------------------------------------------------------------
 
+    def _cat_into(self, grads: Sequence[torch.Tensor | None], out: torch.Tensor) -> bool:
+        """Flatten with one ``torch.cat`` into ``out``; False (nothing written) when that does not apply.
+
+        Applies when nothing is pruned and every gradient is present with ``out``'s dtype and device
+        (the common case: one kernel call instead of one per parameter).
+        """
+        if self._indices:
+            return False
+        flats = []
+        for i, grad in enumerate(grads):
+            if grad is None or grad.dtype != out.dtype or grad.device != out.device:
+                return False
+            if grad.numel() != self._offsets[i + 1] - self._offsets[i]:
+                return False  # the per-parameter path names the parameter in its error
+            flats.append(grad.detach().reshape(-1))
+        torch.cat(flats, out=out)
+        return True
+
     def flatten(
         self,
         grads: Sequence[torch.Tensor | None],
@@ -306,6 +324,8 @@ class ParamMap:
             out = torch.empty(self.size, dtype=torch.float32, device=device if device is not None else first)
         elif out.shape != (self.size,):
             raise ValueError(f"out must have shape ({self.size},), got {tuple(out.shape)}")
+        if self._cat_into(grads, out):
+            return out
         for i, grad in enumerate(grads):
             segment = out[self._offsets[i] : self._offsets[i + 1]]
             if grad is None:

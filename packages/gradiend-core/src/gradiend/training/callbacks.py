@@ -60,7 +60,17 @@ class BestCheckpointCallback(TrainingCallback):
         if best is None or abs(evaluation.correlation) > abs(best.correlation):
             state.best = evaluation
             gradiend = state.model_with_gradiend.gradiend
-            state.best_state = {k: v.detach().clone() for k, v in gradiend.state_dict().items()}
+            current = gradiend.state_dict()
+            kept = state.best_state
+            if (
+                kept is not None
+                and kept.keys() == current.keys()
+                and all(kept[k].shape == v.shape and kept[k].dtype == v.dtype for k, v in current.items())
+            ):  # copied into the kept tensors: no second set of GRADIEND weights per improvement
+                for key, value in current.items():
+                    kept[key].copy_(value.detach())
+            else:
+                state.best_state = {k: v.detach().clone() for k, v in current.items()}
 
 
 class LoggingCallback(TrainingCallback):

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from gradiend.arguments import TrainingArguments
 from gradiend.gradients.dataset import GradientBatch, GradientTrainingDataset
+from gradiend.model.gradiend import GradiendModel
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.training.callbacks import TrainingCallback
 from gradiend.training.state import Evaluation, TrainingState
@@ -108,6 +109,14 @@ def gradiend_loss(
     return loss
 
 
+def uses_fused_step(gradiend: GradiendModel, args: TrainingArguments) -> bool:
+    """Whether a step computes the GRADIEND gradients by hand (``GradiendModel.fused_mse_backward_``).
+
+    That is the plain reconstruction objective (no supervised variant) on a network that supports it.
+    """
+    return not (args.supervised_encoder or args.supervised_decoder) and gradiend.supports_fused_mse()
+
+
 def _weight_norms(model_with_gradiend: ModelWithGradiend) -> dict[str, float]:
     gradiend = model_with_gradiend.gradiend
     return {
@@ -190,6 +199,26 @@ def run_training_loop(
         checkpointer.restore(state, optimizer)
     if state.should_evaluate and evaluate is not None:
         _evaluate(state, evaluate, callbacks)
+    with dataset.reusing_buffers():
+        _train_steps(state, dataset, callbacks, evaluate, optimizer, progress, checkpointer)
+    for callback in callbacks:
+        callback.on_train_end(state)
+    gradiend.eval()
+    return state
+
+
+def _train_steps(
+    state: TrainingState,
+    dataset: GradientTrainingDataset,
+    callbacks: Sequence[TrainingCallback],
+    evaluate: EncoderEvaluation | None,
+    optimizer: torch.optim.Optimizer,
+    progress: bool,
+    checkpointer: StepCheckpointer | None,
+) -> None:
+    """The steps of :func:`run_training_loop` from ``state.step`` to the end (or an early stop)."""
+    mwg = state.model_with_gradiend
+    gradiend = mwg.gradiend
     batches = _batches(dataset, state)
     bar = tqdm(
         total=state.max_steps,
@@ -205,10 +234,15 @@ def run_training_loop(
             batch = next(batches)
             tock = time.perf_counter()
             state.add_time("gradients", tock - tick)
-            optimizer.zero_grad(set_to_none=True)
-            loss = gradiend_loss(mwg, batch, state.args)
+            fused = uses_fused_step(gradiend, state.args)
+            if fused:  # gradients written into the reused .grad buffers, no autograd graph
+                loss = gradiend.fused_mse_backward_(batch.source, batch.target)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                loss = gradiend_loss(mwg, batch, state.args)
             check_finite_loss(loss, state, batch)
-            loss.backward()
+            if not fused:
+                loss.backward()
             optimizer.step()
             state.add_time("gradiend_update", time.perf_counter() - tock)
             state.step += 1
@@ -224,10 +258,6 @@ def run_training_loop(
                 checkpointer.save(state, optimizer)
     finally:
         bar.close()
-    for callback in callbacks:
-        callback.on_train_end(state)
-    gradiend.eval()
-    return state
 
 
 __all__ = [
@@ -238,4 +268,5 @@ __all__ = [
     "make_optimizer",
     "run_training_loop",
     "total_steps",
+    "uses_fused_step",
 ]
