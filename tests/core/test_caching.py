@@ -58,6 +58,23 @@ def test_a_finished_model_is_reused_until_an_input_changes(
     assert counter.runs == 3, "another pair (other data) invalidates the cache"
 
 
+def test_arguments_that_only_change_how_a_run_executes_reuse_the_finished_model(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    counter = CountRuns()
+    make_toy_trainer(tmp_path, use_cache=True, max_steps=40).train(callbacks=[counter])
+    rerun = make_toy_trainer(
+        tmp_path, use_cache=True, max_steps=40, gradient_cache_budget=0.0, use_cached_gradients=True
+    )
+    rerun.train(callbacks=[counter])
+    assert counter.runs == 1, (
+        "the validation-gradient cache settings change how a run executes, not its model"
+    )
+    grid = make_toy_trainer(tmp_path, use_cache=True, max_steps=40, decoder_search="grid")
+    grid.train(callbacks=[counter])
+    assert counter.runs == 1, "the decoder search runs after training: the trained model is reused"
+
+
 def test_encoder_results_are_cached_and_recomputed_when_corrupt(
     trained_toy: ToyTrainer,
     tmp_path: Path,

@@ -141,14 +141,14 @@ class TrainingArguments(StrictModel):
     use_cached_gradients: bool = Field(
         False,
         description="Keep the validation gradients in memory between evaluations (faster, more memory).",
-        json_schema_extra=effect("training"),
+        json_schema_extra=effect("run"),
     )
     gradient_cache_budget: float = Field(
         2.0,
         ge=0.0,
         description="Validation gradients kept between in-training evaluations, in multiples of the "
         "GRADIEND's own weight bytes (the rest is recomputed; use_cached_gradients=True keeps all).",
-        json_schema_extra=effect("training"),
+        json_schema_extra=effect("run"),
     )
     gradient_cache_dtype: CheckedDtype = Field(
         "float32",
@@ -244,7 +244,7 @@ class TrainingArguments(StrictModel):
         description="'adaptive': score only the points the selection needs (per needed feature "
         "factor, learning rates from the largest down until the value drops); 'grid': score every "
         "point (see gradiend.evaluation.decoder_search).",
-        json_schema_extra=effect("training"),
+        json_schema_extra=effect("decoder_evaluation"),
     )
 
     # ----- checkpoints -----
