@@ -223,3 +223,35 @@ def test_package_stub_gives_the_lazy_names_their_types():
     command = [sys.executable, str(ROOT / "tools" / "init_stub.py"), "--check"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "injected",
+    [
+        "def _late() -> None:\n    from gradiend.trainer.trainer import Trainer  # noqa\n",
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from gradiend.trainer.trainer import Trainer\n",
+    ],
+    ids=["function-level", "type-checking"],
+)
+def test_import_contracts_count_function_level_and_type_checking_imports(tmp_path: Path, injected: str):
+    """An upward import hidden in a function or under TYPE_CHECKING breaks the layers and the cycle check."""
+    pytest.importorskip("importlinter")
+    source = ROOT / "packages" / "gradiend-core" / "src" / "gradiend"
+    copy = tmp_path / "src" / "gradiend"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    evaluator = copy / "evaluation" / "encoder_metrics.py"
+    evaluator.write_text(evaluator.read_text(encoding="utf-8") + "\n\n" + injected, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    lint_imports = str(Path(sys.executable).parent / "lint-imports")
+    lint = subprocess.run(
+        [lint_imports, "--no-cache", "--config", str(ROOT / ".importlinter")],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert lint.returncode != 0
+    assert "gradiend.evaluation.encoder_metrics -> gradiend.trainer.trainer" in lint.stdout
+    cycles = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "check_import_cycles.py")],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert cycles.returncode == 1 and "gradiend.evaluation.encoder_metrics" in cycles.stdout

@@ -6,26 +6,15 @@ The spec is written by ``benchmarks/run.py``; see ``benchmarks/README.md`` for i
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
-import time
-from importlib.metadata import version
 from typing import Any
 
 from harness import (
     LoopClock,
-    PhaseClock,
-    configure_threads,
-    make_resident,
-    memory_summary,
-    python_version,
-    read_spec,
-    release_free_memory,
-    rss_bytes,
     wrap_attribute,
-    write_result,
 )
+from runner_main import Library, run_workload, shared_arguments
 from step_profile import StepProfiler
 
 
@@ -43,27 +32,10 @@ def _load_base_model(spec: dict[str, Any]) -> Any:
 
 def _training_arguments(spec: dict[str, Any], profile: bool) -> Any:
     TrainingArguments = _published("gradiend").TrainingArguments
-
-    train, dec = spec["train"], spec["decoder_eval"]
     return TrainingArguments(
-        experiment_dir=spec["output_dir"],
-        use_cache=False,
-        source=train["source"],
-        target=train["target"],
-        train_batch_size=train["batch_size"],
-        learning_rate=train["learning_rate"],
-        max_steps=spec["profile_steps"] if profile else train["max_steps"],
+        **shared_arguments(spec, profile),
         num_train_epochs=1000,
-        seed=train["seed"],
-        max_seeds=1,
-        do_eval=not profile,
-        eval_steps=train["eval_steps"],
-        encoder_eval_train_max_size=train["eval_max_size"],
-        decoder_eval_lrs=list(dec["lrs"]),
-        decoder_eval_feature_factors=list(dec["feature_factors"]),
-        decoder_eval_max_size_training_like=dec["max_size_training_like"],
-        decoder_eval_max_size_neutral=dec["max_size_neutral"],
-        eval_batch_size=dec["batch_size"],
+        encoder_eval_train_max_size=spec["train"]["eval_max_size"],
     )
 
 
@@ -118,72 +90,19 @@ def _train_metrics(capture: _Capture, trainer: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> None:
-    """Run the workload of ``argv[1]`` and write the measurements to ``argv[2]``."""
-    spec = read_spec(argv)
-    configure_threads(spec["threads"])
-    profile = spec["profile_steps"] > 0
-    clock = PhaseClock()
-    wall = time.perf_counter()
-    with clock.phase("import"):
-        trainer_module = _published("gradiend.trainer.text.prediction.trainer")
-    import pandas as pd
-
-    with clock.phase("model_load"):
-        base = _load_base_model(spec)
-        make_resident(base[0])
-        baseline = rss_bytes()
-    del base
-    gc.collect()
-    release_free_memory()
-    args = _training_arguments(spec, profile)
-    trainer = trainer_module.TextPredictionTrainer(
-        model=spec["model_dir"],
-        data=pd.read_csv(spec["data_csv"]),
-        target_classes=list(spec["target_classes"]),
-        args=args,
-        eval_neutral_data=pd.read_csv(spec["neutral_csv"]),
+    """Run the workload of ``argv[1]`` with the published library; measurements go to ``argv[2]``."""
+    library = Library(
+        name="published",
+        distribution="gradiend",
+        trainer_class=lambda: _published("gradiend.trainer.text.prediction.trainer").TextPredictionTrainer,
+        load_base_model=_load_base_model,
+        training_arguments=_training_arguments,
+        capture=_Capture,
+        train_metrics=_train_metrics,
+        input_dim=lambda trainer: int(trainer.get_model().gradiend.input_dim),
+        decoder_details=lambda trainer, results, clock: {"grid_points": len(results["grid"])},
     )
-    capture = _Capture(profile)
-    with clock.phase("train"):
-        trainer.train(callbacks=[capture])
-    result: dict[str, Any] = {
-        "library": "published",
-        "version": version("gradiend"),
-        "python": python_version(),
-        "torch": version("torch"),
-        "transformers": version("transformers"),
-        "input_dim": int(trainer.get_model().gradiend.input_dim),
-    }
-    if profile:
-        result["profile"] = capture.profiler.summary() if capture.profiler else {"steps": 0}
-    else:
-        result["train"] = _train_metrics(capture, trainer)
-        enc_spec = spec["encoder_eval"]
-        with clock.phase("encoder_eval"):
-            enc = trainer.evaluate_encoder(split="test", max_size=enc_spec["max_size"], use_cache=False)
-        phase = clock.phases["encoder_eval"]
-        result["encoder"] = {
-            "n_gradients": int(enc["n_samples"]),
-            "seconds": phase["seconds"],
-            "gradients_per_second": enc["n_samples"] / phase["seconds"],
-            "gradients_per_cpu_second": enc["n_samples"] / phase["cpu_seconds"],
-            "correlation": float(enc["correlation"]),
-            "mean_by_class": {str(k): float(v) for k, v in (enc.get("mean_by_class") or {}).items()},
-        }
-        if not spec.get("skip_decoder"):
-            with clock.phase("decoder_grid"):
-                dec = trainer.evaluate_decoder(use_cache=False)
-            phase = clock.phases["decoder_grid"]
-            result["decoder"] = {
-                "seconds": phase["seconds"],
-                "cpu_seconds": phase["cpu_seconds"],
-                "grid_points": len(dec["grid"]),
-            }
-    result["memory"] = memory_summary(baseline, clock)
-    result["phases"] = clock.phases
-    result["wall_seconds"] = time.perf_counter() - wall
-    clock.close()
-    write_result(argv[2], result)
+    run_workload(argv, library)
 
 
 if __name__ == "__main__":
