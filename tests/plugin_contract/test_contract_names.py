@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,8 @@ def test_no_required_method_looks_private() -> None:
     assert not [name for name in FeatureLearningDefinition.__abstractmethods__ if name.startswith("_")]
 
 
-def test_old_method_names_still_work_and_warn() -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"])
+def test_old_method_names_still_work_and_warn(make_toy_trainer: Callable[..., ToyTrainer]) -> None:
+    trainer = make_toy_trainer(args=None)
     with pytest.warns(DeprecationWarning, match="call decoder_eval_targets"):
         assert trainer._get_decoder_eval_targets() == trainer.decoder_eval_targets()
     with pytest.warns(DeprecationWarning, match="call create_decoder_eval_data"):
@@ -64,7 +65,7 @@ def test_a_subclass_written_with_the_old_names_keeps_working() -> None:
     assert trainer.hook.gradiend_decoder_eval_targets(trainer=trainer) == expected
 
 
-def test_a_plugin_with_the_old_hook_name_keeps_working() -> None:
+def test_a_plugin_with_the_old_hook_name_keeps_working(make_toy_trainer: Callable[..., ToyTrainer]) -> None:
     class OldHook:
         @hookimpl(tryfirst=True)
         def gradiend_decoder_eval_dataframe(
@@ -73,7 +74,7 @@ def test_a_plugin_with_the_old_hook_name_keeps_working() -> None:
             rows = trainer.create_training_data(split="test", max_size=1)
             return DecoderEvalData(training_like=rows, neutral=rows.iloc[:0])
 
-    trainer = ToyTrainer(target_classes=["a", "b"])
+    trainer = make_toy_trainer(args=None)
     plugin = OldHook()
     with pytest.warns(DeprecationWarning, match="rename it gradiend_create_decoder_eval_data"):
         trainer.register_plugin(plugin)
@@ -83,13 +84,15 @@ def test_a_plugin_with_the_old_hook_name_keeps_working() -> None:
     assert len(trainer.hook.gradiend_create_decoder_eval_data(**call).training_like) > 2
 
 
-def test_a_registration_hook_on_a_trainer_is_rejected_at_registration(tmp_path: Path) -> None:
+def test_a_registration_hook_on_a_trainer_is_rejected_at_registration(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     class Registers:
         @hookimpl
         def gradiend_register_modalities(self, register: ModalityRegistrar) -> None:
             return None
 
-    trainer = ToyTrainer(target_classes=["a", "b"])
+    trainer = make_toy_trainer(args=None)
     plugin = Registers()
     with pytest.raises(pluggy.PluginValidationError, match="process-wide manager"):
         trainer.register_plugin(plugin)

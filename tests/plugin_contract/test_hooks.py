@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -79,8 +79,10 @@ def test_every_hook_spec_is_documented() -> None:
     assert set(hookspecs.DEFINITION_HOOKS) | {"gradiend_register_modalities"} == set(SPEC_NAMES)
 
 
-def test_every_definition_hook_is_called_by_a_full_run(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+def test_every_definition_hook_is_called_by_a_full_run(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(args=_args(tmp_path))
     recorder = Recorder()
     trainer.register_plugin(recorder)
     trainer.train()
@@ -90,7 +92,7 @@ def test_every_definition_hook_is_called_by_a_full_run(tmp_path: Path) -> None:
     assert set(hookspecs.DEFINITION_HOOKS) <= set(recorder.calls)
 
 
-def test_a_plugin_can_replace_one_step(tmp_path: Path) -> None:
+def test_a_plugin_can_replace_one_step(tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]) -> None:
     class HalfTheData:
         @hookimpl(tryfirst=True)
         def gradiend_create_training_data(
@@ -98,7 +100,7 @@ def test_a_plugin_can_replace_one_step(tmp_path: Path) -> None:
         ) -> pd.DataFrame:
             return trainer.create_training_data(split=split, max_size=5)
 
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+    trainer = make_toy_trainer(args=_args(tmp_path))
     plugin = HalfTheData()
     trainer.register_plugin(plugin)
     metrics = trainer.evaluate_encoder(model_with_gradiend=trainer.create_model_with_gradiend())
@@ -109,7 +111,9 @@ def test_a_plugin_can_replace_one_step(tmp_path: Path) -> None:
     assert full["n_samples"] > metrics["n_samples"]
 
 
-def test_a_plugin_returning_none_falls_through_to_the_default(tmp_path: Path) -> None:
+def test_a_plugin_returning_none_falls_through_to_the_default(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     class Observer:
         seen: ClassVar[list[str]] = []
 
@@ -118,14 +122,16 @@ def test_a_plugin_returning_none_falls_through_to_the_default(tmp_path: Path) ->
             self.seen.append("called")
             return None
 
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+    trainer = make_toy_trainer(args=_args(tmp_path))
     observer = Observer()
     trainer.register_plugin(observer)
     assert trainer.hook.gradiend_decoder_eval_targets(trainer=trainer) == {"a": ["a"], "b": ["b"]}
     assert observer.seen == ["called"]
 
 
-def test_hook_overrides_apply_to_one_trainer_only(tmp_path: Path) -> None:
+def test_hook_overrides_apply_to_one_trainer_only(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     class FixedScore:
         @hookimpl(tryfirst=True)
         def gradiend_evaluate_base_model(self) -> BaseModelScores:
@@ -133,8 +139,8 @@ def test_hook_overrides_apply_to_one_trainer_only(tmp_path: Path) -> None:
                 probabilities={"a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.5, "b": 0.5}}, lms=0.25
             )
 
-    first = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "1"))
-    second = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path / "2"))
+    first = make_toy_trainer(args=_args(tmp_path / "1"))
+    second = make_toy_trainer(args=_args(tmp_path / "2"))
     first.register_plugin(FixedScore())
     data = first.create_decoder_eval_data()
     kwargs = {"base_model": first.base_model, "eval_data": data, "batch_size": 8}
@@ -142,37 +148,45 @@ def test_hook_overrides_apply_to_one_trainer_only(tmp_path: Path) -> None:
     assert second.hook.gradiend_evaluate_base_model(trainer=second, **kwargs).lms != 0.25
 
 
-def test_subclassing_overrides_a_step_too(tmp_path: Path) -> None:
+def test_subclassing_overrides_a_step_too(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     class SmallToyTrainer(ToyTrainer):
         def create_training_data(self, split: str = "train", max_size: int | None = None) -> pd.DataFrame:
             return super().create_training_data(split=split, max_size=3)
 
-    trainer = SmallToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+    trainer = make_toy_trainer(args=_args(tmp_path), trainer_cls=SmallToyTrainer)
     rows = trainer.hook.gradiend_create_training_data(trainer=trainer, split="train", max_size=None)
     assert len(rows) == 6
 
 
-def test_registering_an_object_without_hooks_fails(tmp_path: Path) -> None:
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+def test_registering_an_object_without_hooks_fails(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
+    trainer = make_toy_trainer(args=_args(tmp_path))
     with pytest.raises(ValueError, match="implements no gradiend hook"):
         trainer.register_plugin(object())
 
 
-def test_a_misspelt_hook_name_is_rejected(tmp_path: Path) -> None:
+def test_a_misspelt_hook_name_is_rejected(
+    tmp_path: Path, make_toy_trainer: Callable[..., ToyTrainer]
+) -> None:
     class Typo:
         @hookimpl
         def gradiend_create_trainingdata(self) -> None:
             return None
 
-    trainer = ToyTrainer(target_classes=["a", "b"], args=_args(tmp_path))
+    trainer = make_toy_trainer(args=_args(tmp_path))
     with pytest.raises(Exception, match="gradiend_create_trainingdata"):
         trainer.register_plugin(Typo())
 
 
-def test_the_shipped_contract_checker_accepts_the_toy_modality() -> None:
+def test_the_shipped_contract_checker_accepts_the_toy_modality(
+    make_toy_trainer: Callable[..., ToyTrainer],
+) -> None:
     from gradiend.testing import check_definition_contract
 
-    check_definition_contract(ToyTrainer(target_classes=["a", "b"]))
+    check_definition_contract(make_toy_trainer(args=None))
 
 
 def test_the_contract_checker_names_a_broken_step() -> None:
