@@ -103,3 +103,56 @@ def make_toy_trainer() -> Callable[..., Any]:
         return cls(target_classes=list(target_classes), args=args, **options)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def make_encoder_frame() -> Callable[..., Any]:
+    """Synthetic encoder results (the columns of ``encoder_df``) for plot tests, from one seeded generator.
+
+    ``make_encoder_frame(tokens, repeats, neutral_repeats, text, neutral_text)``: per class of ``tokens``
+    and per split (train/validation/test, encodings shifted +0.18/0/-0.18 around +-0.55), ``repeats``
+    rows per token; then ``neutral_repeats`` neutral rows per held-out split around 0. ``text`` is
+    formatted with ``token``, ``split`` and ``rep``; ``neutral_text`` with ``rep``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    def make(
+        tokens: dict[str, Sequence[str]], repeats: int, neutral_repeats: int, text: str, neutral_text: str
+    ) -> pd.DataFrame:
+        rng = np.random.default_rng(7)
+        rows = []
+        for cls, words in tokens.items():
+            sign = 1.0 if cls == "positive" else -1.0
+            for split, shift in (("train", 0.18), ("validation", 0.0), ("test", -0.18)):
+                for token in words:
+                    for rep in range(repeats):
+                        rows.append(
+                            {
+                                "encoded": sign * (0.55 + shift + rng.normal(0.0, 0.08)),
+                                "label": sign,
+                                "source_id": cls,
+                                "feature_class": cls,
+                                "factual_token": token,
+                                "data_split": split,
+                                "type": "training",
+                                "text": text.format(token=token, split=split, rep=rep),
+                            }
+                        )
+        for split in ("validation", "test"):
+            for rep in range(neutral_repeats):
+                rows.append(
+                    {
+                        "encoded": rng.normal(0.0, 0.12),
+                        "label": 0.0,
+                        "source_id": "neutral",
+                        "feature_class": "neutral",
+                        "factual_token": "neutral",
+                        "data_split": split,
+                        "type": "neutral_dataset",
+                        "text": neutral_text.format(rep=rep),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    return make

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -200,44 +200,6 @@ class _DummyTopKModel:
         return self._weights[:k]
 
 
-def _gallery_encoder_df() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    tokens = {"positive": ["good", "nice", "calm"], "negative": ["bad", "awful", "cold"]}
-    rows = []
-    for cls, words in tokens.items():
-        sign = 1.0 if cls == "positive" else -1.0
-        for split, shift in (("train", 0.18), ("validation", 0.0), ("test", -0.18)):
-            for word in words:
-                for rep in range(3):
-                    rows.append(
-                        {
-                            "encoded": sign * (0.55 + shift + rng.normal(0.0, 0.08)),
-                            "label": sign,
-                            "source_id": cls,
-                            "feature_class": cls,
-                            "factual_token": word,
-                            "data_split": split,
-                            "type": "training",
-                            "text": f"It was [MASK] ({word}, {split}, {rep}).",
-                        }
-                    )
-    for split in ("validation", "test"):
-        for rep in range(6):
-            rows.append(
-                {
-                    "encoded": rng.normal(0.0, 0.12),
-                    "label": 0.0,
-                    "source_id": "neutral",
-                    "feature_class": "neutral",
-                    "factual_token": "neutral",
-                    "data_split": split,
-                    "type": "neutral_dataset",
-                    "text": f"Neutral sentence {rep}.",
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def _gallery_decoder_data() -> tuple[dict, dict]:
     base = {"positive": {"positive": 0.7, "negative": 0.3}, "negative": {"positive": 0.3, "negative": 0.7}}
     grid: dict = {"base": {"probs_by_dataset": base, "lms": {"lms": 0.56}}}
@@ -268,7 +230,15 @@ def _comparison_data() -> dict:
     }
 
 
-def test_visualization_gallery(tmp_path: Path) -> None:
+@pytest.fixture
+def gallery_encoder_df(make_encoder_frame: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    tokens = {"positive": ["good", "nice", "calm"], "negative": ["bad", "awful", "cold"]}
+    return make_encoder_frame(
+        tokens, 3, 6, "It was [MASK] ({token}, {split}, {rep}).", "Neutral sentence {rep}."
+    )
+
+
+def test_visualization_gallery(tmp_path: Path, gallery_encoder_df: pd.DataFrame) -> None:
     from gradiend.visualizer import (
         plot_comparison_heatmap,
         plot_encoder_by_target,
@@ -278,7 +248,7 @@ def test_visualization_gallery(tmp_path: Path) -> None:
     )
     from gradiend.visualizer.probability_shifts import plot_probability_shifts
 
-    encoder_df = _gallery_encoder_df()
+    encoder_df = gallery_encoder_df
     written: list[Path] = []
     for style in ("strip", "box", "violin"):
         path = tmp_path / f"encoder_by_target_{style}.png"

@@ -7,9 +7,9 @@ published, imported from ``gradiend`` (the published ``gradiend.visualizer`` pat
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -22,44 +22,6 @@ from gradiend import (
 )
 from gradiend.plotting.encoder_views import outlier_mask
 from gradiend.plotting.shifts import records_from_plotting_data
-
-
-def _make_encoder_df() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    rows = []
-    targets = {"positive": ["good", "nice", "helpful", "calm"], "negative": ["bad", "awful", "harsh", "cold"]}
-    for cls, tokens in targets.items():
-        sign = 1.0 if cls == "positive" else -1.0
-        for split, shift in {"train": 0.18, "validation": 0.0, "test": -0.18}.items():
-            for token in tokens:
-                for rep in range(4):
-                    rows.append(
-                        {
-                            "encoded": sign * (0.55 + shift + rng.normal(0.0, 0.08)),
-                            "label": sign,
-                            "source_id": cls,
-                            "feature_class": cls,
-                            "factual_token": token,
-                            "data_split": split,
-                            "type": "training",
-                            "text": f"The review was [MASK] ({token}, {split}, #{rep}).",
-                        }
-                    )
-    for split in ("validation", "test"):
-        for rep in range(8):
-            rows.append(
-                {
-                    "encoded": rng.normal(0.0, 0.12),
-                    "label": 0.0,
-                    "source_id": "neutral",
-                    "feature_class": "neutral",
-                    "factual_token": "neutral",
-                    "data_split": split,
-                    "type": "neutral_dataset",
-                    "text": f"Neutral held-out sentence {rep}.",
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def _make_decoder_plot_data() -> tuple[dict, dict]:
@@ -91,8 +53,16 @@ def _make_decoder_plot_data() -> tuple[dict, dict]:
     return decoder_results, {"plotting_data": grid}
 
 
-def test_encoder_by_target_styles_and_interactive(tmp_path: Path) -> None:
-    encoder_df = _make_encoder_df()
+@pytest.fixture
+def encoder_frame(make_encoder_frame: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    tokens = {"positive": ["good", "nice", "helpful", "calm"], "negative": ["bad", "awful", "harsh", "cold"]}
+    return make_encoder_frame(
+        tokens, 4, 8, "The review was [MASK] ({token}, {split}, #{rep}).", "Neutral held-out sentence {rep}."
+    )
+
+
+def test_encoder_by_target_styles_and_interactive(tmp_path: Path, encoder_frame: pd.DataFrame) -> None:
+    encoder_df = encoder_frame
     for style in ("strip", "box", "violin"):
         out = plot_encoder_by_target(
             encoder_df=encoder_df,
@@ -116,9 +86,9 @@ def test_encoder_by_target_styles_and_interactive(tmp_path: Path) -> None:
         plot_encoder_by_target(encoder_df=encoder_df, plot_style="bars")
 
 
-def test_encoder_strip_by_split_labels_outliers(tmp_path: Path) -> None:
+def test_encoder_strip_by_split_labels_outliers(tmp_path: Path, encoder_frame: pd.DataFrame) -> None:
     out = plot_encoder_strip_by_split(
-        encoder_df=_make_encoder_df(),
+        encoder_df=encoder_frame,
         output=str(tmp_path / "strip.png"),
         label_points="outliers+sample",
         label_sample_per_group=2,
