@@ -81,3 +81,26 @@ def test_decoder_evaluation_of_a_causal_lm_reports_the_log_perplexity(
     scores = trainer.evaluate_base_model(trainer.base_model, trainer.create_decoder_eval_data(8, 30))
     expected = causal_lm_perplexity(trainer.base_model, tiny_clm.tokenizer, neutral).mean_nll
     assert scores.extras["log_perplexity"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_utility_pass_reads_the_perplexity_of_long_texts_too(tiny_clm: TinyLM) -> None:
+    """One pass gives the accuracy and the log-perplexity, also of a text past the position limit."""
+    from gradiend_text.scoring import language_modeling_score, language_modeling_utility
+
+    texts = [*neutral_sentences(10, seed=5), " ".join(neutral_sentences(30, seed=6))]
+    limit = context_length(tiny_clm.model)
+    assert limit is not None and len(tiny_clm.tokenizer(texts[-1])["input_ids"]) > 2 * limit
+    expected = causal_lm_perplexity(tiny_clm.model, tiny_clm.tokenizer, texts)
+    result = language_modeling_utility(
+        tiny_clm.model, tiny_clm.tokenizer, texts, "clm", batch_size=4, nll=True
+    )
+    assert result.complete and result.mean_nll == pytest.approx(expected.mean_nll, rel=1e-6)
+    assert result.score == language_modeling_score(
+        tiny_clm.model, tiny_clm.tokenizer, texts, "clm", batch_size=4
+    )
+    stopped = language_modeling_utility(
+        tiny_clm.model, tiny_clm.tokenizer, texts, "clm", batch_size=4, minimum=1.0, nll=True
+    )
+    assert not stopped.complete and stopped.mean_nll is None  # a stopped pass reports no perplexity
+    with pytest.raises(ValueError, match="nll=True needs a causal LM"):
+        language_modeling_utility(tiny_clm.model, tiny_clm.tokenizer, texts, "mlm", nll=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import torch
@@ -121,3 +123,28 @@ def test_encoding_cache_gives_the_uncached_encodings_and_stays_bounded(tiny_mlm:
     first = cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 0, 0.15, 64)
     assert cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 0, 0.15, 64) is first
     assert cache.lms_rows(tiny_mlm.tokenizer, sentences, "mlm", 1, 0.15, 64) != first, "seeded masks"
+
+
+def test_the_full_scores_are_the_two_parts_put_together(tiny: TinyLM, tmp_path: Path) -> None:
+    """evaluate_base_model = evaluate_probabilities + evaluate_utility; ``classes`` narrows the targets."""
+    from gradiend.testing import check_definition_contract, quick_arguments
+    from gradiend_text.trainer import TextPredictionTrainer
+
+    trainer = TextPredictionTrainer(
+        model=tiny.path,
+        data=gender_template_frame(20, seed=3),
+        target_classes=["he", "she"],
+        args=quick_arguments(tmp_path),
+        eval_neutral_data=neutral_sentences(20, seed=4),
+    )
+    check_definition_contract(trainer)
+    data = trainer.create_decoder_eval_data(6, 20)
+    full = trainer.evaluate_base_model(trainer.base_model, data)
+    utility = trainer.evaluate_utility(trainer.base_model, data)
+    assert trainer.evaluate_probabilities(trainer.base_model, data) == full.probabilities
+    assert (utility.lms, utility.extras) == (full.lms, full.extras)
+    assert ("log_perplexity" in full.extras) == (tiny.objective == "clm")
+    only_she = trainer.evaluate_probabilities(trainer.base_model, data, classes=["she"])
+    assert only_she == {on: {"she": by["she"]} for on, by in full.probabilities.items()}
+    with pytest.raises(ValueError, match=r"classes \['they'\].*valid: \['he', 'she'\]"):
+        trainer.evaluate_probabilities(trainer.base_model, data, classes=["they"])

@@ -150,10 +150,30 @@ class UtilityScore:
         lms: the utility score; when ``complete`` is False, an upper bound of it that is already
             below the ``minimum`` asked for (the scoring stopped early).
         complete: whether every neutral row was scored.
+        extras: further named scores of the same pass (e.g. a causal LM's ``log_perplexity``), the
+            ``extras`` :meth:`FeatureLearningDefinition.evaluate_base_model` reports for the neutral
+            rows; only on a complete pass.
     """
 
     lms: float
     complete: bool = True
+    extras: dict[str, float] = field(default_factory=dict)
+
+
+def select_targets(targets: dict[str, list[str]], classes: Sequence[str] | None) -> dict[str, list[str]]:
+    """The entries of ``targets`` (``decoder_eval_targets``) for ``classes``, in their order (None: all).
+
+    Raises:
+        ValueError: naming ``classes`` and the valid classes, for a class ``targets`` lacks.
+    """
+    if classes is None:
+        return dict(targets)
+    unknown = [name for name in classes if name not in targets]
+    if unknown:
+        raise ValueError(
+            f"classes {unknown} are not decoder-evaluation target classes; valid: {sorted(targets)}"
+        )
+    return {name: targets[name] for name in targets if name in set(classes)}
 
 
 @dataclass
@@ -357,6 +377,29 @@ class FeatureLearningDefinition(ABC):
         """
         return None
 
+    def evaluate_probabilities(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        classes: Sequence[str] | None = None,
+    ) -> dict[str, dict[str, float]] | None:
+        """Optional: the ``probabilities`` of :meth:`evaluate_base_model` alone (training-like rows).
+
+        ``classes`` names the target classes to score (of :meth:`decoder_eval_targets`; default all):
+        the adaptive decoder search asks for the one class a point's value is read from.
+
+        A modality that offers this and :meth:`evaluate_utility` promises that
+        :meth:`evaluate_base_model` agrees with the two put together: the same ``probabilities`` as
+        this method, the same ``lms`` as :meth:`evaluate_utility` (no ``minimum``), and the utility's
+        ``extras`` among its own (a full scoring may report further extras, which points scored from
+        the parts lack). :func:`gradiend.testing.check_definition_contract` checks that promise.
+        The adaptive decoder search then scores each part of a point at most once: a point's
+        utility first, and its probabilities only where the selection needs them; the unchanged
+        base model is scored from the two parts as well. The default, ``None``, means "not available".
+        """
+        return None
+
     @abstractmethod
     def analyze_encoder(
         self,
@@ -498,4 +541,5 @@ __all__ = [
     "ReportSection",
     "UtilityScore",
     "normalize_split",
+    "select_targets",
 ]

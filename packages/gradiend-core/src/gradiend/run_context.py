@@ -8,6 +8,7 @@ argument name), and at run time it is the facade itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -138,6 +139,16 @@ class RunContext(LossDefinition, Protocol):
         minimum: float | None = None,
     ) -> UtilityScore | None:
         """The utility score alone (``None``: the modality does not offer it)."""
+        ...
+
+    def evaluate_probabilities(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        classes: Sequence[str] | None = None,
+    ) -> dict[str, dict[str, float]] | None:
+        """The target-class probabilities alone (``None``: the modality does not offer them)."""
         ...
 
     def running_on(self, executor: Any) -> AbstractContextManager[None]:

@@ -7,6 +7,7 @@ train a small model in seconds; ``assert_feature_learned`` states what "learned"
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,40 @@ def check_definition_contract(trainer: Trainer) -> None:
             probability = scores.probability(target, on_class)
             if not 0.0 <= probability <= 1.0:
                 raise AssertionError(f"P({target} | {on_class} rows) = {probability} is not a probability")
+    _check_two_part_scoring(trainer, base, data, scores)
     targets = trainer.hook.gradiend_decoder_eval_targets(trainer=trainer)
     if set(targets) < set(pair):
         raise AssertionError(f"decoder-eval targets must cover the pair {pair}, got {sorted(targets)}")
+
+
+def _check_two_part_scoring(
+    trainer: Trainer, base: torch.nn.Module, data: DecoderEvalData, scores: BaseModelScores
+) -> None:
+    """Where both parts are offered, they must agree with ``evaluate_base_model`` (see its docstring)."""
+    utility = trainer.evaluate_utility(base, data, batch_size=4)
+    probabilities = trainer.evaluate_probabilities(base, data, batch_size=4)
+    if utility is None or probabilities is None:
+        return
+    if not utility.complete or utility.lms != scores.lms:
+        raise AssertionError(f"evaluate_utility gives lms {utility.lms}, evaluate_base_model {scores.lms}")
+    for name, value in utility.extras.items():
+        if name not in scores.extras or not math.isclose(scores.extras[name], value, rel_tol=1e-9):
+            raise AssertionError(
+                f"evaluate_utility extra {name}={value} is not evaluate_base_model's {scores.extras}"
+            )
+    if set(probabilities) != set(scores.probabilities):
+        raise AssertionError(
+            f"evaluate_probabilities scores classes {sorted(probabilities)}, "
+            f"evaluate_base_model {sorted(scores.probabilities)}"
+        )
+    for on_class, by_target in probabilities.items():
+        for target, value in by_target.items():
+            full = scores.probabilities[on_class].get(target)
+            if full is None or not math.isclose(full, value, rel_tol=1e-6, abs_tol=1e-9):
+                raise AssertionError(
+                    f"P({target} | {on_class} rows): evaluate_probabilities {value}, "
+                    f"evaluate_base_model {full}"
+                )
 
 
 def assert_feature_learned(
@@ -114,7 +146,8 @@ def assert_decoder_search_matches_grid(
 
     Returns:
         ``(points the adaptive search scored in full, points of the grid)``; points it scored for
-        the utility alone (``extras["utility_only"]``) do not count.
+        the utility or the probabilities alone (``extras["utility_only"]``,
+        ``extras["probabilities_only"]``) do not count.
     """
     runs = {
         search: trainer.evaluate_decoder(
@@ -141,7 +174,8 @@ def assert_decoder_search_matches_grid(
                 )
         if abs(grid["value"] - adaptive["value"]) > 1e-5:
             raise AssertionError(f"{key!r}: adaptive value {adaptive['value']} != grid {grid['value']}")
-    scored = [r for r in runs["adaptive"]["grid"][1:] if not r.get("extra__utility_only")]
+    partial = ("extra__utility_only", "extra__probabilities_only")
+    scored = [r for r in runs["adaptive"]["grid"][1:] if not any(r.get(k) for k in partial)]
     return len(scored), len(runs["grid"]["grid"]) - 1
 
 

@@ -9,7 +9,8 @@ of equal sub-token count) one forward pass serves both losses; otherwise two are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -138,6 +139,18 @@ def resolve_objective(prediction_objective: str, model: PreTrainedModel | Pretra
     return objective
 
 
+@contextmanager
+def evaluation_mode(model: nn.Module) -> Iterator[None]:
+    """Put ``model`` in eval mode without gradients; restore its previous mode afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def model_device(model: nn.Module) -> torch.device:
     """The device of the model's first parameter (CPU for a model without parameters)."""
     for parameter in model.parameters():
@@ -238,6 +251,7 @@ __all__ = [
     "PREDICTION_OBJECTIVES",
     "compute_paired_loss",
     "detect_objective",
+    "evaluation_mode",
     "model_device",
     "resolve_objective",
     "target_logits",

@@ -21,8 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradiend_text.objectives import model_device
-from gradiend_text.scoring import evaluation_mode
+from gradiend_text.objectives import evaluation_mode, model_device
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -64,10 +63,13 @@ def _windows(length: int, max_length: int, stride: int) -> list[tuple[int, int, 
     return windows
 
 
-def _text_nll(model: nn.Module, ids: list[int], max_length: int, stride: int) -> tuple[float, int]:
+def _text_nll(
+    model: nn.Module, ids: Sequence[int], max_length: int, stride: int, skip: int = 0
+) -> tuple[float, int]:
+    """Summed NLL and token count of one long text over its windows, the first ``skip`` left out."""
     total, count = 0.0, 0
     device = model_device(model)
-    for begin, end, first in _windows(len(ids), max_length, stride):
+    for begin, end, first in _windows(len(ids), max_length, stride)[skip:]:
         window = torch.tensor([ids[begin:end]], dtype=torch.long, device=device)
         logits = model(input_ids=window).logits[0, :-1].double()
         targets = window[0, 1:]
@@ -76,6 +78,16 @@ def _text_nll(model: nn.Module, ids: list[int], max_length: int, stride: int) ->
         total += float(scored.sum())
         count += int(scored.numel())
     return total, count
+
+
+def tail_windows_nll(model: nn.Module, ids: Sequence[int], max_length: int) -> tuple[float, int]:
+    """NLL and token count of a text longer than ``max_length``, all windows but the first.
+
+    The first window (tokens ``1 .. max_length - 1`` with the text's start as context) is the text cut at
+    ``max_length``; a caller that scored the cut text already adds this rest to get the whole text's
+    NLL as :func:`causal_lm_perplexity` reads it (default stride ``max_length // 2``).
+    """
+    return _text_nll(model, ids, max_length, max(1, max_length // 2), skip=1)
 
 
 def _batched_nll(model: nn.Module, rows: list[list[int]], pad_id: int) -> tuple[float, int]:
@@ -142,4 +154,4 @@ def causal_lm_perplexity(
     return Perplexity(perplexity=perplexity, mean_nll=mean, total_nll=total, total_tokens=count)
 
 
-__all__ = ["Perplexity", "causal_lm_perplexity", "context_length"]
+__all__ = ["Perplexity", "causal_lm_perplexity", "context_length", "tail_windows_nll"]

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gradiend_text.encoding import (
@@ -42,7 +43,8 @@ from gradiend_text.encoding import (
     pad_token_id,
 )
 from gradiend_text.matching import apply_casing
-from gradiend_text.objectives import target_logits
+from gradiend_text.objectives import evaluation_mode, target_logits
+from gradiend_text.perplexity import tail_windows_nll
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -98,18 +100,6 @@ class EncodingCache:
 
 ENCODINGS = EncodingCache()
 """The process-wide cache of encoded rows used by the scoring functions."""
-
-
-@contextmanager
-def evaluation_mode(model: nn.Module) -> Iterator[None]:
-    """Put ``model`` in eval mode without gradients; restore its previous mode afterwards."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
 
 
 def _score_log_probs(
@@ -238,10 +228,27 @@ def language_modeling_score(
 
     Texts are cut at ``max_length`` tokens (default: the model's own position limit).
     """
-    score, _ = language_modeling_utility(
+    return language_modeling_utility(
         model, tokenizer, texts, objective, batch_size, seed, mask_probability, max_length
-    )
-    return score
+    ).score
+
+
+@dataclass(frozen=True)
+class UtilityPass:
+    """One pass of :func:`language_modeling_utility` over neutral texts.
+
+    Attributes:
+        score: the top-1 accuracy; when ``complete`` is False, an upper bound already below the
+            ``minimum`` asked for.
+        complete: whether every text was scored.
+        mean_nll: with ``nll=True`` on a complete causal-LM pass, the mean negative log-likelihood per
+            token of the whole texts (the log-perplexity of
+            :func:`~gradiend_text.perplexity.causal_lm_perplexity`, from the same forward passes); else None.
+    """
+
+    score: float
+    complete: bool
+    mean_nll: float | None = None
 
 
 def language_modeling_utility(
@@ -254,17 +261,24 @@ def language_modeling_utility(
     mask_probability: float = 0.15,
     max_length: int | None = None,
     minimum: float | None = None,
-) -> tuple[float, bool]:
-    """:func:`language_modeling_score` that may stop early: ``(score, complete)``.
+    nll: bool = False,
+) -> UtilityPass:
+    """:func:`language_modeling_score` that may stop early, and for a causal LM its NLL too.
 
     With ``minimum``, scoring stops after the first batch where even all remaining tokens predicted
-    right would leave the score below ``minimum``; it then returns that upper bound and False.
+    right would leave the score below ``minimum``; the result then holds that upper bound and
+    ``complete=False``. With ``nll`` (causal LMs only), the pass also sums each scored token's
+    negative log-likelihood; a text cut at ``max_length`` adds the NLL of its remaining windows, so
+    ``mean_nll`` covers every token of every text as :func:`~gradiend_text.perplexity.causal_lm_perplexity`
+    does (there, a text is read in windows of the model's position limit).
     """
     if max_length is None:
         from gradiend_text.validation import position_limit
 
         max_length = position_limit(model) or 1_000_000
     objective = check_objective(objective)
+    if nll and objective != "clm":
+        raise ValueError(f"nll=True needs a causal LM (objective 'clm'), got objective {objective!r}")
     if objective == "mlm" and tokenizer.mask_token_id is None:
         raise ValueError("the tokenizer has no mask token; the masked-LM score needs one")
     if not 0.0 < mask_probability <= 1.0:
@@ -275,21 +289,49 @@ def language_modeling_utility(
     rows.sort(key=lambda row: len(row.input_ids))  # similar lengths per batch: little padding
     total = sum(len(row.targets) for row in rows)
     correct = seen = 0
+    nll_sum = 0.0
     with evaluation_mode(model):
         for start in range(0, len(rows), batch_size):
             batch = collate(rows[start : start + batch_size], pad_token_id(tokenizer))
-            predicted = target_logits(model, batch).argmax(dim=-1).cpu()
+            logits = target_logits(model, batch)
+            predicted = logits.argmax(dim=-1).cpu()
             correct += int((predicted == batch.targets).sum())
             seen += len(batch.targets)
+            if nll:
+                targets = batch.targets.to(logits.device)
+                nll_sum += float(F.cross_entropy(logits.double(), targets, reduction="sum"))
             bound = (correct + total - seen) / total
             if minimum is not None and seen < total and bound < minimum:
-                return bound, False
-    return correct / total, True
+                return UtilityPass(bound, False)
+        if not nll:
+            return UtilityPass(correct / total, True)
+        tail_sum, tail_tokens = _tail_nll(model, tokenizer, texts, rows, max_length)
+    return UtilityPass(correct / total, True, (nll_sum + tail_sum) / (total + tail_tokens))
+
+
+def _tail_nll(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    rows: Sequence[EncodedRow],
+    max_length: int,
+) -> tuple[float, int]:
+    """NLL and tokens of the windows after the first of each text longer than ``max_length``."""
+    if all(len(row.input_ids) < max_length for row in rows):
+        return 0.0, 0
+    total, count = 0.0, 0
+    for text in texts:
+        ids = tokenizer(str(text))["input_ids"]
+        if len(ids) > max_length:
+            text_sum, text_tokens = tail_windows_nll(model, ids, max_length)
+            total, count = total + text_sum, count + text_tokens
+    return total, count
 
 
 __all__ = [
     "ENCODINGS",
     "EncodingCache",
+    "UtilityPass",
     "evaluation_mode",
     "language_modeling_score",
     "language_modeling_utility",

@@ -22,6 +22,7 @@ from gradiend.plugins import (
     Trainer,
     UtilityScore,
     normalize_split,
+    select_targets,
 )
 from gradiend_text.cloze import cloze_encoder, seq2seq_cloze_encoder
 from gradiend_text.config import TextPredictionConfig
@@ -31,11 +32,9 @@ from gradiend_text.mlm_head import DecoderMLMHead, has_saved_head, head_loss, tr
 from gradiend_text.models import backbone_parameter_names, load_text_model, save_text_model
 from gradiend_text.neutral import filled_texts, masked_neutral_rows, neutral_texts
 from gradiend_text.objectives import Objective, compute_paired_loss, resolve_objective
-from gradiend_text.perplexity import causal_lm_perplexity
 from gradiend_text.report import probability_table_html
 from gradiend_text.row_cache import CachedRowEncoder, ObjectiveRowEncoder, RowEncoder
 from gradiend_text.scoring import (
-    language_modeling_score,
     language_modeling_utility,
     target_word_probabilities,
 )
@@ -501,27 +500,39 @@ class TextPredictionTrainer(Trainer):
     ) -> BaseModelScores:
         """Probability mass of each class's words on each class's rows; lms on neutral sentences.
 
-        Causal LMs also report ``log_perplexity`` (mean NLL per token) on the neutral sentences.
+        Causal LMs also report ``log_perplexity`` (mean NLL per token) on the neutral sentences, read
+        from the same forward passes as the lms. The scores are exactly those of
+        :meth:`evaluate_probabilities` and :meth:`evaluate_utility` put together.
+        """
+        utility = self.evaluate_utility(base_model, eval_data, batch_size)
+        return BaseModelScores(
+            probabilities=self.evaluate_probabilities(base_model, eval_data, batch_size),
+            lms=utility.lms,
+            extras=dict(utility.extras),
+        )
+
+    def evaluate_probabilities(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        classes: Sequence[str] | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """The probabilities of :meth:`evaluate_base_model` alone: each class's words on each class's rows.
+
+        ``classes``: only these target classes' words (default: every class of the decoder targets).
         """
         tokenizer, objective = self._ready()
-        targets = self.hook.gradiend_decoder_eval_targets(trainer=self)
+        targets = select_targets(self.hook.gradiend_decoder_eval_targets(trainer=self), classes)
         rows = eval_data.training_like
         # One scoring pass over every class's rows (shared batches), then the mean per class.
         per_row = target_word_probabilities(
             base_model, tokenizer, rows, targets, objective, batch_size, self.mask_placeholder
         )
-        probabilities = {
+        return {
             str(name): {str(cls): float(value) for cls, value in means.items()}
             for name, means in per_row.groupby(rows["feature_class"].to_numpy(), sort=True).mean().iterrows()
         }
-        texts = eval_data.neutral["text"].astype(str).tolist()
-        lms = language_modeling_score(base_model, tokenizer, texts, objective, batch_size, seed=self.seed)
-        extras = {}
-        if objective == "clm":  # the published library's causal-LM measure, in log space (never overflows)
-            extras["log_perplexity"] = causal_lm_perplexity(
-                base_model, tokenizer, texts, batch_size=batch_size
-            ).mean_nll
-        return BaseModelScores(probabilities=probabilities, lms=lms, extras=extras)
 
     def evaluate_utility(
         self,
@@ -529,14 +540,20 @@ class TextPredictionTrainer(Trainer):
         eval_data: DecoderEvalData,
         batch_size: int = 32,
         minimum: float | None = None,
-    ) -> UtilityScore | None:
-        """The ``lms`` of :meth:`evaluate_base_model` alone, stopping early below ``minimum``."""
+    ) -> UtilityScore:
+        """The ``lms`` of :meth:`evaluate_base_model` alone (causal LMs: with ``log_perplexity``).
+
+        With ``minimum``, scoring stops early once the lms is certain to stay below it.
+        """
         tokenizer, objective = self._ready()
         texts = eval_data.neutral["text"].astype(str).tolist()
-        lms, complete = language_modeling_utility(
-            base_model, tokenizer, texts, objective, batch_size, seed=self.seed, minimum=minimum
-        )
-        return UtilityScore(lms=lms, complete=complete)
+        result = language_modeling_utility(
+            base_model, tokenizer, texts, objective, batch_size, seed=self.seed, minimum=minimum,
+            nll=objective == "clm",
+        )  # fmt: skip
+        # The published library's causal-LM measure, in log space (never overflows).
+        extras = {} if result.mean_nll is None else {"log_perplexity": result.mean_nll}
+        return UtilityScore(lms=result.score, complete=result.complete, extras=extras)
 
     # --- report ---------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from gradiend.plugins import (
     ReportSection,
     Trainer,
     UtilityScore,
+    select_targets,
 )
 from gradiend_vision.data import ImageData
 from gradiend_vision.digits import DIGITS_DEMO_PAIR, load_default_digits_model
@@ -27,7 +28,12 @@ from gradiend_vision.models import backbone_parameter_names
 from gradiend_vision.report import examples_html
 from gradiend_vision.rows import decoder_eval_data, describe_rows, neutral_rows, resolve_pair, training_rows
 from gradiend_vision.saving import LoadedClassifier, load_classifier, save_vision_model
-from gradiend_vision.scoring import decoder_eval_targets, score_base_model, score_utility
+from gradiend_vision.scoring import (
+    decoder_eval_targets,
+    score_base_model,
+    score_probabilities,
+    score_utility,
+)
 from gradiend_vision.sources import as_image_data
 from gradiend_vision.transforms import BatchTransform
 
@@ -207,7 +213,26 @@ class ImageClassificationTrainer(Trainer):
         minimum: float | None = None,
     ) -> UtilityScore | None:
         """Accuracy on the neutral images alone (``minimum`` is not needed: one cheap batched pass)."""
-        return UtilityScore(lms=score_utility(base_model, self.data, eval_data, batch_size))
+        lms = score_utility(base_model, self.data, eval_data, batch_size)
+        return UtilityScore(lms=lms, extras={"n_neutral": float(len(eval_data.neutral))})
+
+    def evaluate_probabilities(
+        self,
+        base_model: nn.Module,
+        eval_data: DecoderEvalData,
+        batch_size: int = 32,
+        classes: Sequence[str] | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """P(pair class) on each pair class's images alone (no ``accuracy_training_like`` extra).
+
+        ``classes``: only these pair classes' probabilities (default: both).
+        """
+        pair = self.require_pair()
+        select_targets(self.decoder_eval_targets(), classes)  # a clear error for a class outside the pair
+        scores = score_probabilities(base_model, self.data, pair, eval_data, batch_size)
+        return {
+            on: {t: p for t, p in by.items() if classes is None or t in classes} for on, by in scores.items()
+        }
 
     # --- report -------------------------------------------------------------------------------------
 

@@ -237,6 +237,18 @@ class Evaluator:
 
         return utility
 
+    def probability_function(
+        self, eval_data: DecoderEvalData, batch_size: int, target_classes: Sequence[str] | None = None
+    ) -> Callable[[nn.Module], dict[str, dict[str, float]] | None]:
+        """Scores the probabilities alone via the trainer's ``evaluate_probabilities`` (None: not offered)."""
+        trainer = self.trainer
+        classes = None if target_classes is None else list(target_classes)
+
+        def probabilities(model: nn.Module) -> dict[str, dict[str, float]] | None:
+            return trainer.evaluate_probabilities(model, eval_data, batch_size=batch_size, classes=classes)
+
+        return probabilities
+
     def evaluate_decoder(
         self,
         lrs: Sequence[float] | None = None,
@@ -361,6 +373,9 @@ class Evaluator:
                     rates,
                     utility_ratio=trainer.args.decoder_eval_utility_ratio,
                     utility_on=lambda data: self.utility_function(data, batch_size),
+                    probabilities_on=lambda data, classes: self.probability_function(
+                        data, batch_size, classes
+                    ),
                 )
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())

@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "ENCODER_DATA_COLUMNS": "gradiend.definition",
     "DEFINITION_STEPS": "gradiend.definition",
     "normalize_split": "gradiend.definition",
+    "select_targets": "gradiend.definition",
     # what a trainer builds on
     "Trainer": "gradiend.trainer.trainer",
     "TrainerConfig": "gradiend.trainer.config",
@@ -89,6 +90,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (tests/plugin_contract ch
         ReportSection,
         UtilityScore,
         normalize_split,
+        select_targets,
     )
     from gradiend.demo import DEMO_REPORT_NAME, finish_demo, print_summary
     from gradiend.evaluation.evaluator import Evaluator
@@ -147,6 +149,7 @@ __all__ = [
     "register_plugin",
     "reset_plugin_manager",
     "resolve_reference",
+    "select_targets",
     "stable_hash",
     "tensor_digest",
     "unregister_plugin",
