@@ -98,8 +98,10 @@ class PhaseClock:
 class LoopClock:
     """Wall and CPU time of a training loop, in-training evaluation excluded, the same way for both libraries.
 
-    The loop runs from :meth:`begin` (train begin) to the end of the last optimizer step (a global
-    optimizer post-hook). The runner wraps the library's in-training evaluation with :meth:`timed`;
+    The loop runs from :meth:`begin` (train begin) to the end of the last training step: by default a
+    global optimizer post-hook marks each step's end; a library that steps its optimizer more than once
+    per training step (ours: once per GRADIEND parameter) begins with ``optimizer_hook=False`` and
+    calls :meth:`step_end` from its own step-end callback. The runner wraps the library's in-training evaluation with :meth:`timed`;
     evaluation time counts as excluded once an optimizer step follows it (an evaluation after the last
     step lies outside the loop anyway).
     """
@@ -116,12 +118,17 @@ class LoopClock:
     def _now() -> tuple[float, float]:
         return time.perf_counter(), time.process_time()
 
-    def begin(self) -> None:
-        """Start the loop clock and count optimizer steps from here on."""
+    def begin(self, optimizer_hook: bool = True) -> None:
+        """Start the loop clock and count training steps from here on (see the class docstring)."""
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
         self._start = self._now()
-        self._handle = register_optimizer_step_post_hook(self._step_end)
+        if optimizer_hook:
+            self._handle = register_optimizer_step_post_hook(self._step_end)
+
+    def step_end(self) -> None:
+        """Mark the end of one training step (with ``begin(optimizer_hook=False)``)."""
+        self._step_end()
 
     def _step_end(self, *_: Any) -> None:
         self.steps += 1

@@ -45,7 +45,7 @@ def _capture(profile: bool) -> Any:
             self.profiler: StepProfiler | None = None
 
         def on_train_begin(self, state: Any) -> None:
-            self.loop.begin()
+            self.loop.begin(optimizer_hook=False)  # the optimizer steps once per GRADIEND parameter
             if profile:
                 mwg = state.model_with_gradiend
                 fused = loop.uses_fused_step(mwg.gradiend, state.args)
@@ -54,6 +54,9 @@ def _capture(profile: bool) -> Any:
                 self.profiler.wrap_flatten(ParamMap, "flatten")
                 if fused:
                     self.profiler.wrap_fused(type(mwg.gradiend), "fused_mse_backward_")
+
+        def on_step_end(self, state: Any, loss: float) -> None:
+            self.loop.step_end()
 
         def on_train_end(self, state: Any) -> None:
             self.loop.end()

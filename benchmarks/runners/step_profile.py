@@ -11,11 +11,13 @@ Instrumentation (installed before training, removed afterwards):
 * ``gradiend_backward``: backward calls after the encoder ran; with a fused GRADIEND step (ours: the
   gradients computed by hand in one call, see :meth:`StepProfiler.wrap_fused`) that call, forward
   included, and ``gradiend_forward`` stays 0;
-* ``optimizer_step``: global optimizer step pre/post hooks;
+* ``optimizer_step``: global optimizer step pre/post hooks (with a fused step that steps the optimizer
+  once per parameter inside the call, those steps are counted here and not in ``gradiend_backward``);
 * ``other``: the rest of the step (tokenisation, batching, copies, bookkeeping, progress bars).
 
-A step spans from the end of one optimizer step to the end of the next; the first step is a warm-up
-and is not counted. Profile with in-training evaluation switched off. Times are CPU seconds of the
+A step spans from the end of one optimizer step to the end of the next (with a fused step: from the
+end of one fused call to the end of the next); the first step is a warm-up and is not counted.
+Profile with in-training evaluation switched off. Times are CPU seconds of the
 process by default (``time.process_time``: robust on a shared machine when torch runs one thread);
 pass ``clock=time.perf_counter`` for wall time.
 """
@@ -60,6 +62,7 @@ class StepProfiler:
         self._depth = 0
         self._base_start = 0.0
         self._opt_start = 0.0
+        self._fused_depth = 0  # > 0 inside a wrapped fused call: optimizer steps do not end the step
         self._handles: list[Any] = []
         self._restore: list[tuple[Any, str, Any]] = []
 
@@ -88,7 +91,7 @@ class StepProfiler:
         For a step that computes the GRADIEND gradients without module calls (no encoder hook fires);
         create the profiler with ``encoder=None`` then, since a hook on the encoder disables that step.
         """
-        self._wrap(owner, attribute, lambda fn: self._timed(fn, "gradiend_backward"))
+        self._wrap(owner, attribute, self._fused_wrapper)
 
     def remove(self) -> None:
         """Undo :meth:`install` and :meth:`wrap_flatten`."""
@@ -116,6 +119,23 @@ class StepProfiler:
                 return fn(*args, **kwargs)
             finally:
                 self._add(phase, self.clock() - start)
+
+        return wrapper
+
+    def _fused_wrapper(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Time the fused call as ``gradiend_backward`` less the optimizer steps made inside it."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start, optimizer_before = self.clock(), self._current["optimizer_step"]
+            self._fused_depth += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._fused_depth -= 1
+                inside = self._current["optimizer_step"] - optimizer_before
+                self._add("gradiend_backward", self.clock() - start - inside)
+                if inside > 0:  # the optimizer stepped inside: this call ends the training step
+                    self._end_step(self.clock())
 
         return wrapper
 
@@ -153,6 +173,10 @@ class StepProfiler:
     def _opt_post(self, *_: Any) -> None:
         now = self.clock()
         self._add("optimizer_step", now - self._opt_start)
+        if self._fused_depth == 0:
+            self._end_step(now)
+
+    def _end_step(self, now: float) -> None:
         if self._step_start is not None:
             record = dict(self._current)
             record["total"] = now - self._step_start

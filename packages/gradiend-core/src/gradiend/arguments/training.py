@@ -144,10 +144,11 @@ class TrainingArguments(StrictModel):
         json_schema_extra=effect("run"),
     )
     gradient_cache_budget: float = Field(
-        2.0,
+        0.0,
         ge=0.0,
         description="Validation gradients kept between in-training evaluations, in multiples of the "
-        "GRADIEND's own weight bytes (the rest is recomputed; use_cached_gradients=True keeps all).",
+        "GRADIEND's own weight bytes (0: none, all recomputed; 2.0 keeps about 6 float32 rows, as each "
+        "row is one GRADIEND input; use_cached_gradients=True keeps all).",
         json_schema_extra=effect("run"),
     )
     gradient_cache_dtype: CheckedDtype = Field(

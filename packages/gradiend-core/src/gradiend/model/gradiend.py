@@ -28,6 +28,7 @@ from gradiend.model.checkpoint import (
     load_safetensors,
     read_network_config,
 )
+from gradiend.model.fused_mse import GradientConsumer, mse_gradients_into_grad, mse_gradients_one_at_a_time
 from gradiend.model.param_map import normalize_keep
 from gradiend.utils.atomic import PathLike, atomic_directory, atomic_save_safetensors, atomic_write_json
 
@@ -129,6 +130,7 @@ class GradiendModel(nn.Module):
         self.decoder = nn.Linear(latent_dim, input_dim, bias=bias_decoder, dtype=weight_dtype, device=device)
         self.encoder_activation = ACTIVATIONS[self.activation_encoder]()
         self.decoder_activation = ACTIVATIONS[self.activation_decoder]()
+        self._scratch: torch.Tensor | None = None  # the fused step's n-sized buffer, made on first use
         if self.encoder.weight.device.type != "meta":
             self.reset_decoder_()
 
@@ -228,25 +230,26 @@ class GradiendModel(nn.Module):
             for m in self.modules()
         )
 
-    def _grad_buffer(self, parameter: torch.Tensor) -> torch.Tensor:
-        """``parameter.grad``, allocated once (kept between steps, overwritten by each step)."""
-        grad = parameter.grad
-        if grad is None or grad.shape != parameter.shape or grad.dtype != parameter.dtype:
-            grad = torch.empty_like(parameter)
-            parameter.grad = grad
-        return grad
-
-    def fused_mse_backward_(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def fused_mse_backward_(
+        self, source: torch.Tensor, target: torch.Tensor, on_grad: GradientConsumer | None = None
+    ) -> torch.Tensor:
         """The reconstruction loss mean((decode(encode(source)) - target)^2) of one gradient pair.
 
-        Writes the loss's gradient into each parameter's ``.grad`` (overwriting it; the buffers are
-        allocated once and reused by every later step), computed by hand with no n-sized temporary:
-        the residual is formed in the decoder bias's gradient buffer and becomes that gradient. Equal
-        to ``loss.backward()`` on :meth:`forward` up to float rounding. Needs :meth:`supports_fused_mse`.
+        Computes the loss's gradient by hand, with no n-sized temporary, equal to ``loss.backward()``
+        on :meth:`forward` up to float rounding. Needs :meth:`supports_fused_mse`.
+
+        Without ``on_grad``, writes each parameter's gradient into its ``.grad`` (overwriting it; the
+        buffers are allocated once and reused by every later step). With ``on_grad``, the parameters
+        get their gradients one at a time in one shared n-sized buffer: ``on_grad(parameter, loss)``
+        is called while only that parameter has a ``.grad`` (e.g. to step an optimizer for it alone),
+        and the ``.grad`` is dropped afterwards, so a step holds one n-sized gradient instead of
+        three. Every gradient is computed from the weights as they were before the first call (as
+        ``loss.backward()`` would). See :mod:`gradiend.model.fused_mse`.
 
         Args:
             source: the encoder input, shape [n].
             target: the reconstruction target, shape [n].
+            on_grad: consumes each parameter's gradient in turn (see above).
 
         Returns:
             The loss, a 0-dim tensor in the weight dtype.
@@ -264,27 +267,15 @@ class GradiendModel(nn.Module):
                 f"got {tuple(source.shape)} and {tuple(target.shape)}"
             )
         weight = self.encoder.weight
-        source = source.to(device=weight.device, dtype=weight.dtype)
-        target = target.to(device=weight.device, dtype=weight.dtype)
-        with torch.no_grad():
-            h = torch.addmv(self.encoder.bias, weight, source)  # [k]
-            if self.activation_encoder == "tanh":
-                h = torch.tanh(h)
-            decoder_weight, decoder_bias = self.decoder.weight, self.decoder.bias
-            if decoder_bias is not None:
-                residual = self._grad_buffer(decoder_bias)
-                torch.addmv(decoder_bias, decoder_weight, h, out=residual)
-            else:
-                residual = torch.mv(decoder_weight, h)
-            residual.sub_(target)
-            loss = torch.dot(residual, residual) / n
-            residual.mul_(2.0 / n)  # d loss / d reconstruction = d loss / d decoder bias
-            grad_h = torch.mv(decoder_weight.t(), residual)  # [k]
-            torch.mul(residual[:, None], h[None, :], out=self._grad_buffer(decoder_weight))
-            grad_pre = grad_h * (1 - h * h) if self.activation_encoder == "tanh" else grad_h
-            torch.mul(grad_pre[:, None], source[None, :], out=self._grad_buffer(weight))
-            self._grad_buffer(self.encoder.bias).copy_(grad_pre)
-        return loss
+        if on_grad is None:
+            return mse_gradients_into_grad(self, source, target)
+        if (
+            self._scratch is None
+            or self._scratch.dtype != weight.dtype
+            or self._scratch.device != weight.device
+        ):
+            self._scratch = torch.empty(n, dtype=weight.dtype, device=weight.device)
+        return mse_gradients_one_at_a_time(self, source, target, self._scratch, on_grad)
 
     def decoder_direction(self, feature_factor: float | Sequence[float]) -> torch.Tensor:
         """activation_decoder(f @ W_dec^T + b_dec) as a float32 vector [n] on the decoder's device.

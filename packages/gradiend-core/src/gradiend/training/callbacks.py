@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import torch
 
 from gradiend.training.state import Evaluation, TrainingState
 
@@ -21,7 +25,7 @@ class TrainingCallback:
         """Called once before the first step."""
 
     def on_step_end(self, state: TrainingState, loss: float) -> None:
-        """Called after every optimizer step with the step's loss."""
+        """Called after every training step (one GRADIEND update) with the step's loss."""
 
     def on_evaluate(self, state: TrainingState, evaluation: Evaluation) -> None:
         """Called after every encoder evaluation."""
@@ -51,26 +55,53 @@ class EvaluationCallback(TrainingCallback):
             state.should_evaluate = True
 
 
+IN_MEMORY_BEST_BYTES = 256 * 2**20
+"""GRADIENDs of at least this many weight bytes keep their best weights in a memory-mapped temporary file."""
+
+
 class BestCheckpointCallback(TrainingCallback):
-    """Keeps the GRADIEND weights of the evaluation with the best |correlation| (in memory)."""
+    """Keeps the GRADIEND weights of the evaluation with the best |correlation|.
+
+    A GRADIEND smaller than :data:`IN_MEMORY_BEST_BYTES` keeps them in memory (copied into the same
+    tensors at every improvement). A larger one writes them to a temporary file (in the system's
+    temporary directory, removed at once) and keeps a memory-mapped view of it: the copy costs disk,
+    not RAM, until the weights are restored after training.
+    """
+
+    def __init__(self, in_memory_limit: int | None = None) -> None:
+        self.in_memory_limit = IN_MEMORY_BEST_BYTES if in_memory_limit is None else in_memory_limit
 
     def on_evaluate(self, state: TrainingState, evaluation: Evaluation) -> None:
         """Remember the weights when this evaluation beats the best so far."""
         best = state.best
-        if best is None or abs(evaluation.correlation) > abs(best.correlation):
-            state.best = evaluation
-            gradiend = state.model_with_gradiend.gradiend
-            current = gradiend.state_dict()
-            kept = state.best_state
-            if (
-                kept is not None
-                and kept.keys() == current.keys()
-                and all(kept[k].shape == v.shape and kept[k].dtype == v.dtype for k, v in current.items())
-            ):  # copied into the kept tensors: no second set of GRADIEND weights per improvement
-                for key, value in current.items():
-                    kept[key].copy_(value.detach())
-            else:
-                state.best_state = {k: v.detach().clone() for k, v in current.items()}
+        if best is not None and abs(evaluation.correlation) <= abs(best.correlation):
+            return
+        state.best = evaluation
+        current = state.model_with_gradiend.gradiend.state_dict()
+        if sum(v.numel() * v.element_size() for v in current.values()) >= self.in_memory_limit:
+            state.best_state = mapped_copy(
+                current
+            )  # the size never changes: always mapped, never copied into
+            return
+        kept = state.best_state
+        if (
+            kept is not None
+            and kept.keys() == current.keys()
+            and all(kept[k].shape == v.shape and kept[k].dtype == v.dtype for k, v in current.items())
+        ):  # copied into the kept tensors: no second set of GRADIEND weights per improvement
+            for key, value in current.items():
+                kept[key].copy_(value.detach())
+        else:
+            state.best_state = {k: v.detach().clone() for k, v in current.items()}
+
+
+def mapped_copy(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A CPU copy of ``tensors`` backed by an unlinked temporary file (memory-mapped, read on demand)."""
+    with tempfile.TemporaryDirectory(prefix="gradiend-best-", ignore_cleanup_errors=True) as directory:
+        path = Path(directory) / "best.pt"
+        torch.save({k: v.detach() for k, v in tensors.items()}, path)
+        loaded: dict[str, torch.Tensor] = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+    return loaded
 
 
 class LoggingCallback(TrainingCallback):

@@ -173,6 +173,29 @@ def check_finite_loss(loss: torch.Tensor, state: TrainingState, batch: GradientB
     )
 
 
+class ParameterSteps:
+    """Steps the optimizer for one GRADIEND parameter at a time, the loss checked before the first.
+
+    Passed as ``on_grad`` to :meth:`~gradiend.model.gradiend.GradiendModel.fused_mse_backward_`: only
+    the parameter at hand has a ``.grad``, so ``optimizer.step()`` updates it alone (Adam and AdamW
+    update each parameter from its own gradient and moments, so the result is that of one step over
+    all of them). The step then holds one n-sized gradient instead of three.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, state: TrainingState, batch: GradientBatch) -> None:
+        self.optimizer = optimizer
+        self.state = state
+        self.batch = batch
+        self.checked = False
+
+    def __call__(self, parameter: torch.Tensor, loss: torch.Tensor) -> None:
+        """Step ``parameter`` (the only one with a ``.grad`` now)."""
+        if not self.checked:
+            check_finite_loss(loss, self.state, self.batch)
+            self.checked = True
+        self.optimizer.step()
+
+
 def run_training_loop(
     state: TrainingState,
     dataset: GradientTrainingDataset,
@@ -234,16 +257,15 @@ def _train_steps(
             batch = next(batches)
             tock = time.perf_counter()
             state.add_time("gradients", tock - tick)
-            fused = uses_fused_step(gradiend, state.args)
-            if fused:  # gradients written into the reused .grad buffers, no autograd graph
-                loss = gradiend.fused_mse_backward_(batch.source, batch.target)
+            if uses_fused_step(gradiend, state.args):  # no autograd graph; one n-sized gradient at a time
+                steps = ParameterSteps(optimizer, state, batch)
+                loss = gradiend.fused_mse_backward_(batch.source, batch.target, on_grad=steps)
             else:
                 optimizer.zero_grad(set_to_none=True)
                 loss = gradiend_loss(mwg, batch, state.args)
-            check_finite_loss(loss, state, batch)
-            if not fused:
+                check_finite_loss(loss, state, batch)
                 loss.backward()
-            optimizer.step()
+                optimizer.step()
             state.add_time("gradiend_update", time.perf_counter() - tock)
             state.step += 1
             value = float(loss.detach())
@@ -263,6 +285,7 @@ def _train_steps(
 __all__ = [
     "EncoderEvaluation",
     "NonFiniteLossError",
+    "ParameterSteps",
     "check_finite_loss",
     "gradiend_loss",
     "make_optimizer",
