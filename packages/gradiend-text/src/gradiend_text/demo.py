@@ -100,7 +100,7 @@ def arguments(output: Path) -> TrainingArguments:
         eval_steps=50,
         encoder_eval_max_size=20,
         # Keep all 32 validation gradients (about 11 GRADIEND sizes) between the in-training
-        # evaluations instead of recomputing most of them at each one (the library default keeps 2).
+        # evaluations instead of recomputing them at each one (the library default keeps none).
         gradient_cache_budget=12.0,
         max_seeds=1,
         pre_prune_config=PrePruneConfig(n_samples=16, topk=0.01, source="diff", batch_size=4),
