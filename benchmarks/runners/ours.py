@@ -79,7 +79,11 @@ def _train_metrics(capture: Any, trainer: Any) -> dict[str, Any]:
 def _decoder_details(trainer: Any, results: dict[str, Any], clock: PhaseClock) -> dict[str, Any]:
     details: dict[str, Any] = {
         "grid_points": len(results["grid"]) - 1,
-        "full_points": sum(1 for r in results["grid"][1:] if not r.get("extra__utility_only")),
+        "full_points": sum(
+            1
+            for r in results["grid"][1:]
+            if not r.get("extra__utility_only") and not r.get("extra__probabilities_only")
+        ),
         "search": trainer.args.decoder_search,
     }
     if trainer.args.decoder_search != "grid":
