@@ -101,7 +101,8 @@ class LoopClock:
     The loop runs from :meth:`begin` (train begin) to the end of the last training step: by default a
     global optimizer post-hook marks each step's end; a library that steps its optimizer more than once
     per training step (ours: once per GRADIEND parameter) begins with ``optimizer_hook=False`` and
-    calls :meth:`step_end` from its own step-end callback. The runner wraps the library's in-training evaluation with :meth:`timed`;
+    calls :meth:`step_end` from its own step-end callback. The runner wraps the library's in-training
+    evaluation with :meth:`timed`;
     evaluation time counts as excluded once an optimizer step follows it (an evaluation after the last
     step lies outside the loop anyway).
     """

@@ -10,15 +10,23 @@ functions below form ``r`` in place in one n-sized buffer and build the other n-
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
-
-if TYPE_CHECKING:
-    from gradiend.model.gradiend import GradiendModel
+from torch import nn
 
 GradientConsumer = Callable[[torch.Tensor, torch.Tensor], None]
 """``(parameter, loss) -> None``: receives one parameter's gradient in its ``.grad``."""
+
+
+class LinearAutoencoder(Protocol):
+    """What the hand-computed gradients read of a GRADIEND (``GradiendModel`` has these attributes)."""
+
+    input_dim: int
+    latent_dim: int
+    activation_encoder: str
+    encoder: nn.Linear
+    decoder: nn.Linear
 
 
 def _grad_buffer(parameter: torch.Tensor) -> torch.Tensor:
@@ -31,7 +39,7 @@ def _grad_buffer(parameter: torch.Tensor) -> torch.Tensor:
 
 
 def _residual(
-    model: GradiendModel, source: torch.Tensor, target: torch.Tensor, out: torch.Tensor
+    model: LinearAutoencoder, source: torch.Tensor, target: torch.Tensor, out: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(loss, h, g)``; ``out`` becomes the residual ``r`` (see the module docstring)."""
     n = model.input_dim
@@ -51,12 +59,14 @@ def _residual(
     return loss, h, grad_pre
 
 
-def _cast(model: GradiendModel, *vectors: torch.Tensor) -> list[torch.Tensor]:
+def _cast(model: LinearAutoencoder, *vectors: torch.Tensor) -> list[torch.Tensor]:
     weight = model.encoder.weight
     return [v.to(device=weight.device, dtype=weight.dtype) for v in vectors]
 
 
-def mse_gradients_into_grad(model: GradiendModel, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def mse_gradients_into_grad(
+    model: LinearAutoencoder, source: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
     """Write every parameter's gradient into its reused ``.grad``; returns the loss."""
     source, target = _cast(model, source, target)
     decoder_bias = model.decoder.bias
@@ -70,7 +80,7 @@ def mse_gradients_into_grad(model: GradiendModel, source: torch.Tensor, target: 
 
 
 def mse_gradients_one_at_a_time(
-    model: GradiendModel,
+    model: LinearAutoencoder,
     source: torch.Tensor,
     target: torch.Tensor,
     buffer: torch.Tensor,
@@ -109,4 +119,4 @@ def _lend(
         parameter.grad = None
 
 
-__all__ = ["GradientConsumer", "mse_gradients_into_grad", "mse_gradients_one_at_a_time"]
+__all__ = ["GradientConsumer", "LinearAutoencoder", "mse_gradients_into_grad", "mse_gradients_one_at_a_time"]
