@@ -148,3 +148,43 @@ def test_the_full_scores_are_the_two_parts_put_together(tiny: TinyLM, tmp_path: 
     assert only_she == {on: {"she": by["she"]} for on, by in full.probabilities.items()}
     with pytest.raises(ValueError, match=r"classes \['they'\].*valid: \['he', 'she'\]"):
         trainer.evaluate_probabilities(trainer.base_model, data, classes=["they"])
+
+
+def test_an_overridden_or_hooked_scoring_is_never_bypassed(tiny: TinyLM, tmp_path: Path) -> None:
+    """A subclass's evaluate_base_model or a plugin's scoring hook turns the two-part scoring off."""
+    from gradiend.plugins import BaseModelScores, hookimpl
+    from gradiend.testing import assert_decoder_search_matches_grid, quick_arguments
+    from gradiend_text.trainer import TextPredictionTrainer
+
+    class HalvedUtility(TextPredictionTrainer):
+        def evaluate_base_model(self, base_model, eval_data, batch_size=32):  # type: ignore[no-untyped-def]
+            scores = super().evaluate_base_model(base_model, eval_data, batch_size)
+            return BaseModelScores(scores.probabilities, scores.lms / 2, scores.extras)
+
+    class HalvedUtilityPlugin:
+        @hookimpl(wrapper=True)
+        def gradiend_evaluate_base_model(self, trainer, base_model, eval_data, batch_size):  # type: ignore[no-untyped-def]
+            scores = yield
+            return BaseModelScores(scores.probabilities, scores.lms / 2, scores.extras)
+
+    def make(cls: type[TextPredictionTrainer], name: str) -> TextPredictionTrainer:
+        return cls(
+            model=tiny.path,
+            data=gender_template_frame(20, seed=3),
+            target_classes=["he", "she"],
+            args=quick_arguments(tmp_path / name),
+            eval_neutral_data=neutral_sentences(20, seed=4),
+        )
+
+    assert make(TextPredictionTrainer, "plain").scores_in_parts()
+    overridden = make(HalvedUtility, "overridden")
+    hooked = make(TextPredictionTrainer, "hooked")
+    hooked.register_plugin(HalvedUtilityPlugin())
+    data = overridden.create_decoder_eval_data(6, 20)
+    plain_lms = overridden.evaluate_utility(overridden.base_model, data).lms
+    for trainer in (overridden, hooked):
+        assert not trainer.scores_in_parts()
+        trainer.train()
+        result = trainer.evaluate_decoder(target_class="she", use_cache=False, lrs=[1.0, 0.1, 0.01])
+        assert result["she"]["base_lms"] == pytest.approx(plain_lms / 2)  # the search used the override
+        assert_decoder_search_matches_grid(trainer, target_class="she", lrs=[1.0, 0.1, 0.01])

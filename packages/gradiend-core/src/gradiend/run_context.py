@@ -141,6 +141,10 @@ class RunContext(LossDefinition, Protocol):
         """The utility score alone (``None``: the modality does not offer it)."""
         ...
 
+    def scores_in_parts(self) -> bool:
+        """Whether the full scoring is for sure the two parts put together (no plugin or override)."""
+        ...
+
     def evaluate_probabilities(
         self,
         base_model: nn.Module,

@@ -14,6 +14,7 @@ from torch import nn
 from gradiend.definition import BaseModelScores, DecoderEvalData, UtilityScore, normalize_split
 from gradiend.evaluation.decoder_grid import DecoderGrid
 from gradiend.evaluation.decoder_search import (
+    DataProbabilityFn,
     Direction,
     adaptive_decoder_search,
     check_search_mode,
@@ -249,6 +250,15 @@ class Evaluator:
 
         return probabilities
 
+    def _probabilities_on(self, batch_size: int) -> DataProbabilityFn | None:
+        """The probability-only scorer for the search, where the full scoring is the parts put together."""
+        if not self.trainer.scores_in_parts():
+            logger.debug(
+                "decoder search: evaluate_base_model is overridden or hooked; scoring points in full"
+            )
+            return None
+        return lambda data, classes: self.probability_function(data, batch_size, classes)
+
     def evaluate_decoder(
         self,
         lrs: Sequence[float] | None = None,
@@ -373,9 +383,7 @@ class Evaluator:
                     rates,
                     utility_ratio=trainer.args.decoder_eval_utility_ratio,
                     utility_on=lambda data: self.utility_function(data, batch_size),
-                    probabilities_on=lambda data, classes: self.probability_function(
-                        data, batch_size, classes
-                    ),
+                    probabilities_on=self._probabilities_on(batch_size),
                 )
         if cache is not None and key is not None:
             cache.save_json(key, grid.to_dict())

@@ -136,6 +136,22 @@ class DefinitionHookRelay(pluggy.PluginManager):
         return super().unregister(plugin, name)
 
 
+def scores_in_parts(relay: pluggy.PluginManager, trainer_class: type) -> bool:
+    """Whether a trainer's full scoring is for sure its two parts put together.
+
+    True when no plugin implements ``gradiend_evaluate_base_model`` (only the default, which calls the
+    trainer's method) and one class defines ``evaluate_base_model``, ``evaluate_probabilities`` and
+    ``evaluate_utility`` (a subclass that overrides one of them, or a plugin that replaces the
+    scoring, makes the decoder search score every point through ``evaluate_base_model`` instead).
+    """
+    impls = relay.hook.gradiend_evaluate_base_model.get_hookimpls()
+    if any(impl.plugin_name != DEFAULT_STEPS_PLUGIN_NAME for impl in impls):
+        return False
+    names = ("evaluate_base_model", "evaluate_probabilities", "evaluate_utility")
+    owners = {next(c for c in trainer_class.__mro__ if name in vars(c)) for name in names}
+    return len(owners) == 1
+
+
 def create_hook_relay() -> DefinitionHookRelay:
     """A plugin manager with the definition-step hook specs and the default definition methods registered."""
     return DefinitionHookRelay()
@@ -162,4 +178,5 @@ __all__ = [
     "check_hook_plugin",
     "create_hook_relay",
     "hook_signature",
+    "scores_in_parts",
 ]

@@ -21,7 +21,7 @@ from gradiend.model.param_map import ParamMap
 from gradiend.model.with_gradiend import ModelWithGradiend
 from gradiend.pruning.config import PostPruneConfig, PrePruneConfig
 from gradiend.trainer.default_steps import CoreDefinitionSteps
-from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, create_hook_relay
+from gradiend.trainer.hook_relay import DEFAULT_STEPS_PLUGIN_NAME, create_hook_relay, scores_in_parts
 from gradiend.trainer.plotting_mixin import PlottingMixin
 from gradiend.trainer.published_api import PublishedApiMixin
 from gradiend.trainer.seed_report_mixin import SeedReportMixin
@@ -164,6 +164,14 @@ class Trainer(PublishedApiMixin, SeedReportMixin, PlottingMixin, CoreDefinitionS
     def unregister_plugin(self, plugin: object) -> None:
         """Remove a plugin registered with :meth:`register_plugin`."""
         self._hook_manager.unregister(plugin)
+
+    def scores_in_parts(self) -> bool:
+        """Whether ``evaluate_base_model`` is for sure ``evaluate_probabilities`` + ``evaluate_utility``.
+
+        See :func:`gradiend.trainer.hook_relay.scores_in_parts`; the adaptive decoder search scores
+        points from the two parts only then.
+        """
+        return scores_in_parts(self._hook_manager, type(self))
 
     # --- arguments and paths -------------------------------------------------------------------------
 
