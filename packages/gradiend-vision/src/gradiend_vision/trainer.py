@@ -228,11 +228,9 @@ class ImageClassificationTrainer(Trainer):
         ``classes``: only these pair classes' probabilities (default: both).
         """
         pair = self.require_pair()
-        select_targets(self.decoder_eval_targets(), classes)  # a clear error for a class outside the pair
+        wanted = select_targets(self.decoder_eval_targets(), classes)  # a clear error outside the pair
         scores = score_probabilities(base_model, self.data, pair, eval_data, batch_size)
-        return {
-            on: {t: p for t, p in by.items() if classes is None or t in classes} for on, by in scores.items()
-        }
+        return {on: {t: p for t, p in by.items() if t in wanted} for on, by in scores.items()}
 
     # --- report -------------------------------------------------------------------------------------
 

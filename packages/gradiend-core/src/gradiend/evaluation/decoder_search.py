@@ -341,9 +341,8 @@ def adaptive_decoder_search(
         utility = _checked_utility(utility_on, eval_data, base_model, base.lms)
         scorer = _PointScorer(model_with_gradiend, score_for, utility)
     else:
-        utility, scored_base = two_part
+        utility, scored_base, parts_for = two_part
         base = base or scored_base
-        parts_for = _parts_per_class(utility, probabilities_on, eval_data)
         scorer = _PointScorer(model_with_gradiend, score_for, utility, parts_for)
     for direction in directions:
         _search_direction(scorer, direction, rates, utility_ratio * base.lms)
@@ -362,8 +361,8 @@ def _two_part_base(
     probabilities_on: DataProbabilityFn | None,
     eval_data: DecoderEvalData,
     model: nn.Module,
-) -> tuple[UtilityFn, BaseModelScores] | None:
-    """The utility scorer and the base model's scores from the two parts, if the modality offers both."""
+) -> tuple[UtilityFn, BaseModelScores, Callable[[Direction], PointParts]] | None:
+    """Where the modality offers both parts: the utility scorer, base scores and per-direction parts."""
     if utility_on is None or probabilities_on is None:
         return None
     utility = utility_on(eval_data)
@@ -376,15 +375,14 @@ def _two_part_base(
     if probabilities is None:
         return None
     extras = dict(base_utility.extras)
-    return utility, BaseModelScores(probabilities=probabilities, lms=base_utility.lms, extras=extras)
+    base = BaseModelScores(probabilities=probabilities, lms=base_utility.lms, extras=extras)
+    return utility, base, _parts_per_direction(utility, probabilities_on, eval_data)
 
 
-def _parts_per_class(
-    utility: UtilityFn, probabilities_on: DataProbabilityFn | None, eval_data: DecoderEvalData
+def _parts_per_direction(
+    utility: UtilityFn, probabilities_on: DataProbabilityFn, eval_data: DecoderEvalData
 ) -> Callable[[Direction], PointParts]:
     """``direction -> PointParts``: its class's probability on its rows (built once per direction kind)."""
-    if probabilities_on is None:
-        raise ValueError("two-part scoring needs probabilities_on")
     built: dict[tuple[str, str], PointParts] = {}
 
     def parts_for(direction: Direction) -> PointParts:
